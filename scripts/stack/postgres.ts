@@ -28,30 +28,34 @@ export async function startPostgres(options: {
   const dataDir = join(options.dir, 'pgdata');
   const socketDir = join(options.dir, 'pgsocket');
   await mkdir(socketDir, { recursive: true });
-  const asUser = process.getuid?.() === 0 ? await postgresUser() : null;
+  // Spawned with the postgres user's ids rather than through runuser, so that stop() signals
+  // reach the server itself.
+  const asUser = process.getuid?.() === 0 ? await postgresUser() : undefined;
   if (asUser) {
     await chown(options.dir, asUser.uid, asUser.gid);
     await chown(socketDir, asUser.uid, asUser.gid);
   }
-  const wrap = (cmd: string, args: string[]): [string, string[]] =>
-    asUser ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  const ids = asUser ? { uid: asUser.uid, gid: asUser.gid } : {};
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    const [cmd, args] = wrap(join(bin, 'initdb'), [
-      '-D',
-      dataDir,
-      '-U',
-      'postgres',
-      '-A',
-      'trust',
-      '-E',
-      'UTF8',
-      '--locale=C.UTF-8',
-      '--no-sync',
-    ]);
-    await run(cmd, args);
+    await run(
+      join(bin, 'initdb'),
+      [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+      ],
+      { ...ids, cwd: options.dir },
+    );
   }
-  const [cmd, args] = wrap(join(bin, 'postgres'), [
+  const args = [
     '-D',
     dataDir,
     '-p',
@@ -64,8 +68,11 @@ export async function startPostgres(options: {
     'fsync=off',
     '-c',
     'max_connections=200',
-  ]);
-  const proc = startProcess(cmd, args, join(options.dir, 'postgres.log'));
+  ];
+  const proc = startProcess(join(bin, 'postgres'), args, join(options.dir, 'postgres.log'), {
+    ...ids,
+    cwd: options.dir,
+  });
   const psql = (sql: string) =>
     run(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-Atc', sql]);
   await waitFor(
