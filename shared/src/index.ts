@@ -40,3 +40,4 @@ export { envFlag, envPort, envPositiveInt, hostNameSchema, parseEnv } from './co
 export { ConfigError, InvalidRecordError } from './errors.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
+export { DUPLICATE_WINDOW_MS, ensureQueueStream, ensureTranscriptStream } from './streams.ts';
