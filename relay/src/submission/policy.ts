@@ -1,0 +1,43 @@
+import { SmtpReplyError } from '../errors.ts';
+
+/** Replies the submission service sends on purpose; each names the problem for the person. */
+export const replies = {
+  badCredentials: () => new SmtpReplyError(535, '5.7.8', 'Authentication credentials invalid'),
+  authUnavailable: () =>
+    new SmtpReplyError(454, '4.7.0', 'Temporary authentication failure, try again later'),
+  proxyAuth: () =>
+    new SmtpReplyError(535, '5.7.8', 'Authorization identity must be empty or equal the user'),
+  senderMismatch: (address: string) =>
+    new SmtpReplyError(550, '5.7.1', `Sender address must be your own address <${address}>`),
+  quotaReached: (limit: number, nextSlot: Date) =>
+    new SmtpReplyError(
+      451,
+      '4.7.1',
+      `Daily limit of ${limit} messages reached; next message may be sent after ` +
+        `${nextSlot.toISOString()}`,
+    ),
+  tooManyRecipients: (limit: number) =>
+    new SmtpReplyError(452, '4.5.3', `Too many recipients, at most ${limit} per message`),
+  recipientWithoutDomain: () =>
+    new SmtpReplyError(501, '5.1.3', 'Recipient address must include a domain'),
+  queueUnavailable: () =>
+    new SmtpReplyError(451, '4.3.0', 'Cannot queue the message now, try again later'),
+  interrupted: () => new SmtpReplyError(451, '4.3.0', 'Message not received in full'),
+} as const;
+
+/** RFC 5321 treats the local part as case-sensitive and the domain as not. */
+export function sameMailbox(a: string, b: string): boolean {
+  const split = (address: string) => {
+    const at = address.lastIndexOf('@');
+    return [address.slice(0, at), address.slice(at + 1).toLowerCase()] as const;
+  };
+  const [localA, domainA] = split(a);
+  const [localB, domainB] = split(b);
+  return localA === localB && domainA === domainB;
+}
+
+/** The domain of an address, lower-cased; null when it has none. */
+export function domainOf(address: string): string | null {
+  const at = address.lastIndexOf('@');
+  return at > 0 && at < address.length - 1 ? address.slice(at + 1).toLowerCase() : null;
+}
