@@ -1,0 +1,57 @@
+# Zajoni's tasks. `make demo` runs the main job locally; `make test` runs every test.
+# Both install what they need first (Debian packages as root, then npm packages).
+
+SHELL := /bin/bash
+# npm's `node` package puts Node 24 in node_modules/.bin; it must win over the system's Node.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+DEBIAN_PACKAGES := postfix dnsmasq-base swaks nats-server postgresql
+NPM_STAMP := node_modules/.installed
+
+.PHONY: all deps debian-deps demo up test test-unit test-integration lint typecheck format clean
+
+all: test
+
+deps: debian-deps $(NPM_STAMP)
+
+# Postfix is installed unconfigured: Zajoni runs private instances with their own config.
+debian-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+demo: deps
+	tsx scripts/demo.ts
+
+up: deps
+	tsx scripts/up.ts
+
+test: deps typecheck lint test-unit test-integration
+
+test-unit: $(NPM_STAMP)
+	tsx --test 'shared/src/**/*.test.ts' 'relay/src/**/*.test.ts' 'api/src/**/*.test.ts'
+
+test-integration: deps
+	tsx --test --test-concurrency=1 --test-timeout=300000 'test/**/*.test.ts'
+
+typecheck: $(NPM_STAMP)
+	tsc --noEmit
+
+lint: $(NPM_STAMP)
+	eslint .
+	prettier --check .
+
+format: $(NPM_STAMP)
+	prettier --write .
+
+clean:
+	rm -rf .zajoni
