@@ -1,0 +1,14 @@
+export { classifyCommand, MASK, maskCommand } from './command.ts';
+export { parseRemoteQueueId } from './queue-id.ts';
+export { createStepRecorder } from './recorder.ts';
+export type { EventKind, StepRecorder, StepRecorderOptions } from './recorder.ts';
+export { describeTls, escapeControls, renderTranscriptText } from './render-text.ts';
+export {
+  parseEnhancedCode,
+  parseReply,
+  parseReplyText,
+  replyClass,
+  replyOneLine,
+  replyTextLines,
+} from './reply.ts';
+export type { ReplyClass } from './reply.ts';

@@ -1,0 +1,164 @@
+import type { Reply, StepKind, TranscriptStep } from '#shared';
+import { classifyCommand, MASK, maskCommand } from './command.ts';
+import { parseReplyText } from './reply.ts';
+
+/** Steps without an SMTP reply, opened and closed by connection events. */
+export type EventKind = 'connect' | 'tls';
+
+/**
+ * Turns the events of one SMTP client connection into ordered transcript steps. It knows SMTP
+ * but no client library: an adapter feeds it what was sent and received. All times come from
+ * the injected clock, so the same events always give the same steps.
+ */
+export interface StepRecorder {
+  /** Opens the connect step; `note` names the address connected to. */
+  connecting(note: string): void;
+  /** Closes the connect step and starts waiting for the banner. */
+  connected(note: string): void;
+  /**
+   * Records a command line as sent (without CRLF). Its reply is the first reply not yet taken:
+   * replies come in command order, also when pipelined (RFC 2920 section 3.1).
+   */
+  sent(line: string): void;
+  /** Records one whole reply; a multi-line reply arrives as one text, lines joined by LF. */
+  received(text: string): void;
+  /** The message was written: `octets` on the wire, dot-stuffed, with the final dot. */
+  messageSent(octets: number): void;
+  /** Closes the TLS handshake step that a 2xx reply to STARTTLS opened. */
+  tlsEstablished(note: string): void;
+  /** A failure outside SMTP: closes the open connect or TLS step with it, or adds an error step. */
+  failed(note: string): void;
+  /** A decision made without the server (e.g. not to send to it): adds an error step. */
+  noted(note: string): void;
+  /** The connect or TLS step still in progress, if any. */
+  openEvent(): EventKind | null;
+  /** The steps so far, in the order they started; steps in progress have their time so far. */
+  steps(): TranscriptStep[];
+  /** Ends the recording: steps still waiting for a reply are closed with a note. */
+  finish(): TranscriptStep[];
+}
+
+export interface StepRecorderOptions {
+  /** Clock in epoch milliseconds; default Date.now. The connection starts at the first reading. */
+  now?: () => number;
+}
+
+interface Draft {
+  kind: StepKind;
+  startMs: number;
+  endMs: number | null;
+  command: string | null;
+  reply: Reply | null;
+  note: string | null;
+}
+
+export function createStepRecorder(options: StepRecorderOptions = {}): StepRecorder {
+  const now = options.now ?? Date.now;
+  const originMs = now();
+  const drafts: Draft[] = [];
+  // Steps waiting for a reply, oldest first.
+  const waiting: Draft[] = [];
+  let event: Draft | null = null;
+  // True from an AUTH command until its exchange ends: continuation lines carry credentials.
+  let sasl = false;
+
+  function open(kind: StepKind, command: string | null, note: string | null, waits: boolean) {
+    const draft: Draft = { kind, startMs: now(), endMs: null, command, reply: null, note };
+    drafts.push(draft);
+    if (waits) waiting.push(draft);
+    return draft;
+  }
+
+  function closeEvent(note: string) {
+    if (!event) return;
+    event.endMs = now();
+    event.note = note;
+    event = null;
+  }
+
+  function followUp(draft: Draft, reply: Reply) {
+    const replyClass = Math.floor(reply.code / 100);
+    // RFC 5321 section 4.1.1.4: after 354 the message follows and gets its own reply. Like
+    // nodemailer, a 2xx to DATA is taken as go-ahead too.
+    if (draft.kind === 'data' && (replyClass === 3 || replyClass === 2)) {
+      open('message', null, null, true);
+    }
+    // RFC 3207 section 4: after 220 to STARTTLS the TLS handshake starts at once.
+    if (draft.kind === 'starttls' && replyClass === 2) event = open('tls', null, null, false);
+  }
+
+  function received(text: string) {
+    const reply = parseReplyText(text);
+    const draft = waiting.shift() ?? open('command', null, 'reply without a command', false);
+    draft.endMs = now();
+    draft.reply = reply;
+    if (!reply) draft.note = `unparseable reply: ${JSON.stringify(text)}`;
+    if (sasl) sasl = reply?.code === 334;
+    if (reply) followUp(draft, reply);
+  }
+
+  function sent(line: string) {
+    const message = waiting.find((d) => d.kind === 'message' && d.command === null);
+    // nodemailer ends an empty message with a lone dot when no recipient was accepted.
+    if (message && line === '.') {
+      message.command = line;
+      return;
+    }
+    if (sasl) {
+      open('command', MASK, null, true);
+      return;
+    }
+    const kind = classifyCommand(line);
+    if (kind === 'command' && /^AUTH\b/i.test(line)) sasl = true;
+    open(kind, maskCommand(line), null, true);
+  }
+
+  function snapshot(endMs: number): TranscriptStep[] {
+    return drafts.map((d) => ({
+      kind: d.kind,
+      at: new Date(d.startMs).toISOString(),
+      offsetMs: Math.max(0, d.startMs - originMs),
+      elapsedMs: Math.max(0, (d.endMs ?? endMs) - d.startMs),
+      command: d.command,
+      reply: d.reply,
+      note: d.note,
+    }));
+  }
+
+  return {
+    connecting: (note) => {
+      event = open('connect', null, note, false);
+    },
+    connected: (note) => {
+      closeEvent(note);
+      open('banner', null, null, true);
+    },
+    sent,
+    received,
+    messageSent: (octets) => {
+      const message = waiting.find((d) => d.kind === 'message' && d.command === null);
+      if (message) message.command = `<message: ${octets} octets>`;
+    },
+    tlsEstablished: (note) => {
+      if (event?.kind === 'tls') closeEvent(note);
+    },
+    failed: (note) => {
+      if (event) closeEvent(`${event.note ? `${event.note}: ` : ''}failed: ${note}`);
+      else open('error', null, note, false).endMs = now();
+    },
+    noted: (note) => {
+      open('error', null, note, false).endMs = now();
+    },
+    openEvent: () => (event?.kind === 'connect' || event?.kind === 'tls' ? event.kind : null),
+    steps: () => snapshot(now()),
+    finish: () => {
+      const endMs = now();
+      if (event) closeEvent(`${event.note ? `${event.note}: ` : ''}not completed`);
+      for (const draft of waiting.splice(0)) {
+        draft.endMs = endMs;
+        draft.note = 'no reply';
+      }
+      return snapshot(endMs);
+    },
+  };
+}
