@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { connect as tcpConnect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, startProcess, waitFor, type Managed } from './process.ts';
+
+const run = promisify(execFile);
+
+/** Repository root, for starting the services from their sources. */
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface ApiProcess {
+  readonly url: string;
+  readonly graphqlUrl: string;
+  readonly process: Managed;
+}
+
+/** Starts the API (`api/src/main.ts`) as its own process and waits for /healthz. */
+export async function startApiProcess(options: {
+  dir: string;
+  databaseUrl: string;
+  natsUrl: string;
+  port?: number;
+}): Promise<ApiProcess> {
+  const port = options.port ?? (await freePort());
+  const env = {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    NATS_URL: options.natsUrl,
+    API_HOST: '127.0.0.1',
+    API_PORT: String(port),
+  };
+  const proc = startProcess(TSX, [join(ROOT, 'api/src/main.ts')], join(options.dir, 'api.log'), {
+    env,
+    cwd: ROOT,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'the API to answer /healthz',
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`api exited; see ${proc.logFile}`);
+      return (await fetch(`${url}/healthz`)).ok;
+    },
+    60_000,
+  );
+  return { url, graphqlUrl: `${url}/graphql`, process: proc };
+}
+
+/** Settings a relay process is started with; see relay/src/config.ts for each one. */
+export interface RelaySettings {
+  tenant: string;
+  natsUrl: string;
+  hostName: string;
+  dnsServer: string;
+  deliveryPort: number;
+  submissionPort: number;
+  submissionsPort: number;
+  extraEnv?: Record<string, string>;
+}
+
+export interface RelayProcess {
+  readonly settings: RelaySettings;
+  readonly process: Managed;
+}
+
+/** Starts a relay (`relay/src/main.ts`) and waits until its submission port accepts. */
+export async function startRelayProcess(
+  dir: string,
+  settings: RelaySettings,
+  logName = 'relay.log',
+): Promise<RelayProcess> {
+  const env = {
+    ...process.env,
+    TENANT: settings.tenant,
+    NATS_URL: settings.natsUrl,
+    RELAY_HOSTNAME: settings.hostName,
+    SUBMISSION_HOST: '127.0.0.1',
+    SUBMISSION_PORT: String(settings.submissionPort),
+    SUBMISSIONS_PORT: String(settings.submissionsPort),
+    RELAY_SELF_SIGNED: 'true',
+    DELIVERY_PORT: String(settings.deliveryPort),
+    DNS_SERVERS: settings.dnsServer,
+    ...settings.extraEnv,
+  };
+  const proc = startProcess(TSX, [join(ROOT, 'relay/src/main.ts')], join(dir, logName), {
+    env,
+    cwd: ROOT,
+  });
+  await waitFor(
+    'the relay to accept submissions',
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`relay exited; see ${proc.logFile}`);
+      return canConnect(settings.submissionPort);
+    },
+    60_000,
+  );
+  return { settings, process: proc };
+}
+
+/** Runs the admin CLI (`api/src/cli.ts`) with the given arguments; rejects on a non-zero exit. */
+export async function admin(databaseUrl: string, args: string[], stdin?: string): Promise<string> {
+  const child = run(TSX, [join(ROOT, 'api/src/cli.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+  });
+  if (stdin !== undefined) {
+    child.child.stdin?.end(stdin);
+  }
+  const { stdout } = await child;
+  return stdout;
+}
+
+/** Creates a tenant (unless it exists) and a user with a password. */
+export async function createAccount(
+  databaseUrl: string,
+  tenant: string,
+  address: string,
+  password: string,
+): Promise<void> {
+  await admin(databaseUrl, ['tenant', 'create', tenant]).catch((error: unknown) => {
+    if (!String((error as { stderr?: string }).stderr).includes('exists')) throw error;
+  });
+  const args = ['user', 'create', '--tenant', tenant, '--address', address, '--password-stdin'];
+  await admin(databaseUrl, args, `${password}\n`);
+}
+
+/** Posts a GraphQL query with HTTP Basic credentials; returns `data` or throws the errors. */
+export async function graphql<T>(
+  url: string,
+  credentials: { address: string; password: string },
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const auth = Buffer.from(`${credentials.address}:${credentials.password}`).toString('base64');
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+  if (!body.data) throw new Error(`GraphQL answered ${response.status} without data`);
+  return body.data;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

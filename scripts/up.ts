@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { LOCAL, startLocalStack } from './stack/local.ts';
+import { ROOT } from './stack/zajoni.ts';
+
+// `make up`: the demo's stack, kept running until Ctrl-C, with fixed ports so a mail client can
+// be pointed at it. Mail to any address at recipient.test or sender.test lands in Postfix's
+// mailboxes under .zajoni/up/postfix/mail.
+
+const dir = join(ROOT, '.zajoni', 'up');
+const stack = await startLocalStack({
+  dir,
+  submissionPort: Number(process.env.SUBMISSION_PORT ?? 2587),
+  submissionsPort: Number(process.env.SUBMISSIONS_PORT ?? 2465),
+  apiPort: Number(process.env.API_PORT ?? 4000),
+});
+const { settings } = stack.relay;
+console.log(`Zajoni is running (logs and data under ${dir}).
+
+Mail client settings (outgoing server):
+  server         127.0.0.1
+  port           ${settings.submissionPort} with STARTTLS, or ${settings.submissionsPort} with SSL/TLS
+  authentication normal password (PLAIN or LOGIN)
+  username       ${LOCAL.sender.address}
+  password       ${LOCAL.sender.password}
+  certificate    self-signed for ${settings.hostName}: accept it once
+
+Send to any address @${LOCAL.recipientDomain}. Records: ${stack.api.graphqlUrl}
+(HTTP Basic auth with the same username and password). Ctrl-C stops everything.`);
+
+const shutdown = async () => {
+  await stack.stop();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());
