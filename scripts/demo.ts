@@ -20,7 +20,7 @@ async function demo(): Promise<void> {
     const record = await waitForRecord(stack, queueId);
     console.log(`\nrecord from ${stack.api.graphqlUrl}:\n${formatRecord(record)}\n`);
     const final = record.attempts.at(-1)?.finalReply?.lines.join(' ') ?? '';
-    if (record.status !== 'delivered' || !/queued as/.test(final)) {
+    if (record.status.toUpperCase() !== 'DELIVERED' || !/queued as/.test(final)) {
       throw new Error(`the recipient's server did not accept the message (${record.status})`);
     }
 

@@ -150,7 +150,8 @@ export async function waitForRecord(
       { queueId },
     );
     last = data.message;
-    if (last && last.recipients.every((r) => r.status === 'delivered' || r.status === 'bounced')) {
+    const final = (status: string) => ['DELIVERED', 'BOUNCED'].includes(status.toUpperCase());
+    if (last && last.recipients.every((r) => final(r.status))) {
       return last;
     }
     await new Promise((r) => setTimeout(r, 250));
