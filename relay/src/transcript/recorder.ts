@@ -39,8 +39,22 @@ export interface StepRecorder {
 }
 
 export interface StepRecorderOptions {
-  /** Clock in epoch milliseconds; default Date.now. The connection starts at the first reading. */
+  /**
+   * Clock in epoch milliseconds, fractions allowed; default the high-resolution clock, so that
+   * the order of pipelined commands and replies shows in the offsets. The first reading is the
+   * connection's start.
+   */
   now?: () => number;
+}
+
+/** Epoch milliseconds with sub-millisecond resolution. */
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Offsets and durations are kept to the microsecond. */
+function micros(ms: number): number {
+  return Math.max(0, Math.round(ms * 1000) / 1000);
 }
 
 interface Draft {
@@ -53,7 +67,7 @@ interface Draft {
 }
 
 export function createStepRecorder(options: StepRecorderOptions = {}): StepRecorder {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? preciseNow;
   const originMs = now();
   const drafts: Draft[] = [];
   // Steps waiting for a reply, oldest first.
@@ -116,9 +130,9 @@ export function createStepRecorder(options: StepRecorderOptions = {}): StepRecor
   function snapshot(endMs: number): TranscriptStep[] {
     return drafts.map((d) => ({
       kind: d.kind,
-      at: new Date(d.startMs).toISOString(),
-      offsetMs: Math.max(0, d.startMs - originMs),
-      elapsedMs: Math.max(0, (d.endMs ?? endMs) - d.startMs),
+      at: new Date(Math.floor(d.startMs)).toISOString(),
+      offsetMs: micros(d.startMs - originMs),
+      elapsedMs: micros((d.endMs ?? endMs) - d.startMs),
       command: d.command,
       reply: d.reply,
       note: d.note,

@@ -67,15 +67,55 @@ describe('renderTranscriptText', () => {
       lines[0],
       '=== example.net, attempt 1, connection 1: mx.example.net [192.0.2.10]:25 (MX preference 10) ===',
     );
-    assert.ok(lines.includes('2025-03-01T10:00:00.000Z +     0ms * connect: connected (4 ms)'));
-    assert.ok(lines.includes('2025-03-01T10:00:00.010Z +    10ms C: EHLO relay.example'));
-    assert.ok(lines.includes('2025-03-01T10:00:00.015Z +    15ms S: 250-mx.example.net'));
-    assert.ok(lines.includes('2025-03-01T10:00:00.015Z +    15ms S: 250 SIZE\\x0d1'));
+    assert.deepEqual(lines.slice(5, 9), [
+      '2025-03-01T10:00:00.000Z +      0.0ms * connect: connected (4.0 ms)',
+      '2025-03-01T10:00:00.010Z +     10.0ms C: EHLO relay.example',
+      '2025-03-01T10:00:00.015Z +     15.0ms S: 250-mx.example.net',
+      '2025-03-01T10:00:00.015Z +     15.0ms S: 250 SIZE\\x0d1',
+    ]);
     assert.ok(
       lines.includes(
         '  bob@example.net: delivered (server queue id X1): 250 2.0.0 Ok: queued as X1',
       ),
     );
+  });
+});
+
+describe('renderTranscriptText with pipelining', () => {
+  it('shows a pipelined batch in wire order: all commands, then the replies', () => {
+    const step = (
+      kind: 'mail' | 'rcpt' | 'data',
+      command: string,
+      offsetMs: number,
+      elapsedMs: number,
+      line: string,
+    ) => ({
+      kind,
+      at: new Date(Date.parse('2025-03-01T10:00:00.000Z') + Math.floor(offsetMs)).toISOString(),
+      offsetMs,
+      elapsedMs,
+      command,
+      reply: { code: Number(line.slice(0, 3)), enhanced: null, lines: [line] },
+      note: null,
+    });
+    const steps = [
+      step('mail', 'MAIL FROM:<a@example.org>', 20.1, 0.9, '250 ok'),
+      step('rcpt', 'RCPT TO:<b@example.net>', 20.2, 0.9, '250 ok'),
+      step('data', 'DATA', 20.3, 0.9, '354 go'),
+    ];
+    const text = renderTranscriptText([{ ...transcript, steps }]);
+    const wire = text
+      .split('\n')
+      .filter((l) => / [CS]: /.test(l))
+      .map((l) => l.slice(l.indexOf('ms ') + 3));
+    assert.deepEqual(wire, [
+      'C: MAIL FROM:<a@example.org>',
+      'C: RCPT TO:<b@example.net>',
+      'C: DATA',
+      'S: 250 ok',
+      'S: 250 ok',
+      'S: 354 go',
+    ]);
   });
 });
 

@@ -19,7 +19,7 @@ function renderOne(t: Transcript): string {
     `TLS: ${describeTls(t.tls)}`,
   ];
   if (t.error) header.push(`Error: ${escapeControls(t.error)}`);
-  const steps = t.steps.flatMap(renderStep);
+  const steps = renderSteps(t.steps);
   const recipients = t.recipients.map((r) => {
     const decided = r.reply ? r.reply.lines.join(' ') : (r.reason ?? '');
     const id = r.remoteQueueId ? ` (server queue id ${r.remoteQueueId})` : '';
@@ -49,26 +49,53 @@ export function describeTls(tls: TlsInfo | null): string {
   return `${suite}, ${check}${peer}${issuer}${fingerprint}`;
 }
 
-function renderStep(step: TranscriptStep): string[] {
-  const started = stamp(step.at, step.offsetMs);
-  const lines: string[] = [];
-  if (step.command !== null) lines.push(`${started} C: ${escapeControls(step.command)}`);
-  if (step.reply) {
-    const ended = stamp(addMs(step.at, step.elapsedMs), step.offsetMs + step.elapsedMs);
-    for (const line of step.reply.lines) lines.push(`${ended} S: ${escapeControls(line)}`);
+interface Line {
+  /** Milliseconds from the connection's start. */
+  offsetMs: number;
+  /** Wall-clock time, epoch milliseconds. */
+  atMs: number;
+  /** Tie-break: the step's position, then command before reply before note. */
+  order: number;
+  text: string;
+}
+
+/**
+ * Steps are stored in the order they started; the text shows events in the order they happened,
+ * so a pipelined batch reads as it went over the wire: the commands, then the replies.
+ */
+function renderSteps(steps: readonly TranscriptStep[]): string[] {
+  const lines = steps.flatMap((step, index) => stepLines(step, index * 3));
+  lines.sort((a, b) => a.offsetMs - b.offsetMs || a.order - b.order);
+  return lines.map((l) => `${stamp(l)} ${l.text}`);
+}
+
+function stepLines(step: TranscriptStep, order: number): Line[] {
+  const startAt = Date.parse(step.at);
+  const start = { offsetMs: step.offsetMs, atMs: startAt };
+  const end = { offsetMs: step.offsetMs + step.elapsedMs, atMs: startAt + step.elapsedMs };
+  const lines: Line[] = [];
+  if (step.command !== null) {
+    lines.push({ ...start, order, text: `C: ${escapeControls(step.command)}` });
+  }
+  for (const line of step.reply?.lines ?? []) {
+    lines.push({ ...end, order: order + 1, text: `S: ${escapeControls(line)}` });
   }
   if (step.note !== null) {
-    lines.push(`${started} * ${step.kind}: ${escapeControls(step.note)} (${step.elapsedMs} ms)`);
+    // An event (connect, TLS, error) is shown when it started; a note on a command when it ended.
+    const when = step.command === null && !step.reply ? start : end;
+    const text = `* ${step.kind}: ${escapeControls(step.note)} (${formatMs(step.elapsedMs)} ms)`;
+    lines.push({ ...when, order: order + 2, text });
   }
   return lines;
 }
 
-function stamp(at: string, offsetMs: number): string {
-  return `${at} +${String(Math.round(offsetMs)).padStart(6)}ms`;
+function stamp(line: Line): string {
+  const at = new Date(Math.floor(line.atMs)).toISOString();
+  return `${at} +${formatMs(line.offsetMs).padStart(9)}ms`;
 }
 
-function addMs(iso: string, ms: number): string {
-  return new Date(Date.parse(iso) + ms).toISOString();
+function formatMs(ms: number): string {
+  return ms.toFixed(1);
 }
 
 /** Replaces C0 controls (but tab) and DEL with `\xNN`, so a received value keeps to its line. */
