@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { generate } from 'selfsigned';
+import { createLogger, transcriptSchema, type Transcript } from '#shared';
+import { deliverToDomain } from './deliver.ts';
+import { staticResolver } from './testing/fake-resolver.ts';
+import { makeJob } from './testing/job.ts';
+import { basicScript, CLOSE, startScriptedMx } from './testing/scripted-mx.ts';
+import { startSmtpServerMx } from './testing/smtp-server-mx.ts';
+
+const log = createLogger('delivery-test', process.env.LOG_LEVEL ?? 'silent');
+const timeouts = { connectMs: 2_000, greetingMs: 2_000, socketMs: 5_000 };
+const resolver = staticResolver([{ host: 'mx.test', preference: 10, addresses: ['127.0.0.1'] }]);
+
+function validated(transcripts: Transcript[]): Transcript[] {
+  for (const t of transcripts) transcriptSchema.parse(t);
+  return transcripts;
+}
+
+describe('deliverToDomain with STARTTLS', () => {
+  let pems: { private: string; cert: string };
+  const servers: { close(): Promise<void> }[] = [];
+  before(async () => {
+    pems = await generate([{ name: 'commonName', value: 'mx.test' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+    });
+  });
+  after(() => Promise.all(servers.map((s) => s.close())));
+
+  it('delivers over TLS to a self-signed server and records that the certificate was not verified', async () => {
+    const mx = await startSmtpServerMx({
+      queueId: '4ZxK2b1Q9Nz3',
+      tls: { key: pems.private, cert: pems.cert },
+    });
+    servers.push(mx);
+    const job = makeJob({ recipients: ['bob@example.net'] });
+    const transcripts = validated(
+      await deliverToDomain(job, {
+        resolver,
+        port: mx.port,
+        heloName: 'relay.test',
+        timeouts,
+        log,
+      }),
+    );
+
+    assert.equal(transcripts.length, 1);
+    const [t] = transcripts;
+    assert.deepEqual(
+      t?.steps.map((s) => s.kind),
+      [
+        'connect',
+        'banner',
+        'ehlo',
+        'starttls',
+        'tls',
+        'ehlo',
+        'mail',
+        'rcpt',
+        'data',
+        'message',
+        'quit',
+      ],
+    );
+    const starttls = t?.steps.find((s) => s.kind === 'starttls');
+    assert.deepEqual([starttls?.command, starttls?.reply?.code], ['STARTTLS', 220]);
+    assert.equal(t?.tls?.verified, false);
+    assert.equal(t?.tls?.verifyError, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    assert.match(t?.tls?.version ?? '', /^TLSv1\.[23]$/);
+    assert.ok(t?.tls?.cipher);
+    assert.equal(t?.tls?.peerSubject, 'CN=mx.test');
+    assert.equal(t?.tls?.peerIssuer, 'CN=mx.test');
+    assert.equal(t?.tls?.fingerprint256, new X509Certificate(pems.cert).fingerprint256);
+    assert.match(
+      t?.steps.find((s) => s.kind === 'tls')?.note ?? '',
+      /certificate not verified \(DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+    );
+    assert.deepEqual([t?.outcome, t?.remoteQueueId], ['delivered', '4ZxK2b1Q9Nz3']);
+    assert.deepEqual(
+      mx.messages.map((m) => m.secure),
+      [true],
+    );
+  });
+
+  it('retries in cleartext on a new connection when the TLS handshake fails', async () => {
+    const mx = await startScriptedMx(
+      basicScript({
+        extensions: ['PIPELINING', 'STARTTLS'],
+        // Says yes to STARTTLS, then hangs up instead of negotiating.
+        overrides: (c) => (c === 'STARTTLS' ? ['220 2.0.0 Ready to start TLS', CLOSE] : undefined),
+      }),
+    );
+    servers.push(mx);
+    const job = makeJob({ recipients: ['bob@example.net'] });
+    const transcripts = validated(
+      await deliverToDomain(job, {
+        resolver,
+        port: mx.port,
+        heloName: 'relay.test',
+        timeouts,
+        log,
+      }),
+    );
+
+    assert.equal(transcripts.length, 2);
+    const [failed, plain] = transcripts;
+    assert.deepEqual(
+      failed?.steps.map((s) => s.kind),
+      ['connect', 'banner', 'ehlo', 'starttls', 'tls'],
+    );
+    assert.match(failed?.steps.at(-1)?.note ?? '', /^failed: /);
+    assert.equal(failed?.tls?.version, null);
+    assert.equal(failed?.tls?.verified, false);
+    assert.ok(failed?.tls?.verifyError);
+    assert.deepEqual(
+      failed?.recipients.map((r) => r.status),
+      ['deferred'],
+    );
+    assert.deepEqual(
+      [plain?.hostIndex, plain?.mx?.ip, plain?.tls, plain?.outcome],
+      [1, '127.0.0.1', null, 'delivered'],
+    );
+    assert.equal(
+      plain?.steps.some((s) => s.kind === 'starttls'),
+      false,
+    );
+    assert.deepEqual(
+      mx.connections.map((c) => c.commands.includes('STARTTLS')),
+      [true, false],
+    );
+    assert.equal(mx.connections[1]?.messages.length, 1);
+  });
+});

@@ -1,0 +1,244 @@
+import { ulid } from 'ulid';
+import {
+  TRANSCRIPT_SCHEMA_VERSION,
+  type Logger,
+  type MessageInfo,
+  type QueuedMessage,
+  type Transcript,
+} from '#shared';
+import { parseRemoteQueueId } from '../transcript/index.ts';
+import { DeliveryJobError } from './errors.ts';
+import type { MxHost, MxResolution, MxResolver } from './mx.ts';
+import { acceptedFinalReply, decideRecipients, summarizeOutcome } from './outcome.ts';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_GREETING_TIMEOUT_MS,
+  DEFAULT_SOCKET_TIMEOUT_MS,
+  runSession,
+  type SessionResult,
+  type SessionTarget,
+  type SessionTimeouts,
+} from './session.ts';
+
+/** Most connections one attempt opens (addresses tried, cleartext retries included). */
+export const DEFAULT_MAX_CONNECTIONS = 10;
+
+/** One recipient domain's share of a queue entry. */
+export interface DeliveryJob {
+  entry: QueuedMessage;
+  /** The recipient domain, as in the addresses (U-labels allowed). */
+  domain: string;
+  /** The entry's recipients at this domain; at least one. */
+  recipients: string[];
+  /** The message as queued; sent as is apart from line endings and dot-stuffing. */
+  body: Buffer;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number;
+}
+
+export interface DeliveryOptions {
+  resolver: MxResolver;
+  /** Port of the recipients' servers: 25, another only in tests and local runs. */
+  port: number;
+  /** Name sent with EHLO; the relay's host name. */
+  heloName: string;
+  /** Timeouts in ms; each defaults to its DEFAULT_*_TIMEOUT_MS. */
+  timeouts?: Partial<SessionTimeouts>;
+  /** Most connections per attempt; default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
+  log: Logger;
+}
+
+/**
+ * Delivers a message to one domain's recipients: finds the domain's mail servers, then tries
+ * their addresses in order until one holds an SMTP transaction (RFC 5321 section 5.1). Returns
+ * one transcript per connection, in order; the last one decides each recipient. When no
+ * connection was possible (DNS failure, null MX) it returns one transcript without steps. Throws
+ * DeliveryJobError only for a malformed job.
+ */
+export async function deliverToDomain(
+  job: DeliveryJob,
+  options: DeliveryOptions,
+): Promise<Transcript[]> {
+  checkJob(job);
+  const log = options.log.child({ domain: job.domain, attempt: job.attempt });
+  const startedAt = new Date();
+
+  const resolution = await options.resolver.resolve(job.domain);
+  if (resolution.kind !== 'resolved') {
+    log.warn({ status: resolution.status, reason: resolution.reason }, 'no mail server to try');
+    return [unresolvedTranscript(job, resolution, options.port, startedAt)];
+  }
+
+  const transcripts = await deliverToHosts(job, resolution.hosts, options, log);
+  const last = transcripts.at(-1);
+  log.info({ outcome: last?.outcome, connections: transcripts.length }, 'delivery attempt done');
+  return transcripts;
+}
+
+async function deliverToHosts(
+  job: DeliveryJob,
+  hosts: readonly MxHost[],
+  options: DeliveryOptions,
+  log: Logger,
+): Promise<Transcript[]> {
+  const limit = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const transcripts: Transcript[] = [];
+  const connect = async (target: SessionTarget, startTls: boolean) => {
+    const session = await runSession(sessionRequest(job, target, startTls, options, log));
+    transcripts.push(toTranscript(job, transcripts.length, target, session));
+    return session;
+  };
+
+  for (const target of listTargets(hosts, options.port)) {
+    if (transcripts.length >= limit) break;
+    let session = await connect(target, true);
+
+    // RFC 7435 section 3: a failed handshake falls back to cleartext, on a new connection.
+    if (session.stage === 'tls-failed' && transcripts.length < limit) {
+      log.warn({ host: target.host, ip: target.ip, error: session.error }, 'TLS failed, retrying');
+      session = await connect(target, false);
+    }
+    if (session.stage === 'transacted') break;
+    log.warn({ host: target.host, ip: target.ip, error: session.error }, 'server unreachable');
+  }
+  return transcripts;
+}
+
+/** Every address of every host, hosts in MX order (RFC 5321 section 5.1). */
+function listTargets(hosts: readonly MxHost[], port: number): SessionTarget[] {
+  return hosts.flatMap((h) =>
+    h.addresses.map((ip) => ({ host: h.host, ip, port, preference: h.preference })),
+  );
+}
+
+function sessionRequest(
+  job: DeliveryJob,
+  target: SessionTarget,
+  startTls: boolean,
+  options: DeliveryOptions,
+  log: Logger,
+) {
+  return {
+    target,
+    startTls,
+    heloName: options.heloName,
+    sender: job.entry.sender,
+    recipients: job.recipients,
+    body: job.body,
+    eightBit: job.entry.body === '8bitmime',
+    timeouts: {
+      connectMs: options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      greetingMs: options.timeouts?.greetingMs ?? DEFAULT_GREETING_TIMEOUT_MS,
+      socketMs: options.timeouts?.socketMs ?? DEFAULT_SOCKET_TIMEOUT_MS,
+    },
+    log: log.child({ host: target.host, ip: target.ip }),
+  };
+}
+
+function toTranscript(
+  job: DeliveryJob,
+  hostIndex: number,
+  target: SessionTarget,
+  session: SessionResult,
+): Transcript {
+  const recipients = decideRecipients({
+    recipients: job.recipients,
+    stage: session.stage,
+    steps: session.steps,
+    sent: session.sent,
+    refused: session.refused,
+    error: session.error,
+    server: `${target.host} [${target.ip}]`,
+  });
+  const finalReply = acceptedFinalReply(session.steps);
+  return {
+    ...recordHeader(job, hostIndex, session.startedAt, session.endedAt),
+    mx: { host: target.host, ip: target.ip, port: target.port, preference: target.preference },
+    tls: session.tls,
+    steps: session.steps,
+    recipients,
+    outcome: summarizeOutcome(recipients),
+    finalReply,
+    remoteQueueId: finalReply ? parseRemoteQueueId(finalReply) : null,
+    error: session.error,
+  };
+}
+
+function unresolvedTranscript(
+  job: DeliveryJob,
+  failure: Exclude<MxResolution, { kind: 'resolved' }>,
+  port: number,
+  startedAt: Date,
+): Transcript {
+  const status = failure.kind === 'permanent' ? 'bounced' : 'deferred';
+  const reason = `${failure.status} ${failure.reason}`;
+  const host = failure.host;
+  return {
+    ...recordHeader(job, 0, startedAt, new Date()),
+    mx: host ? { host: host.host, ip: null, port, preference: host.preference } : null,
+    tls: null,
+    steps: [],
+    recipients: job.recipients.map((address) => ({
+      address,
+      status,
+      reply: null,
+      reason,
+      remoteQueueId: null,
+    })),
+    outcome: status,
+    finalReply: null,
+    remoteQueueId: null,
+    error: reason,
+  };
+}
+
+/** The fields every transcript of a job has, whatever happened on the connection. */
+type RecordHeader = Pick<
+  Transcript,
+  'schema' | 'attemptId' | 'tenant' | 'queueId' | 'message' | 'domain' | 'attempt' | 'hostIndex'
+> &
+  Pick<Transcript, 'startedAt' | 'endedAt'>;
+
+function recordHeader(
+  job: DeliveryJob,
+  hostIndex: number,
+  startedAt: Date,
+  endedAt: Date,
+): RecordHeader {
+  return {
+    schema: TRANSCRIPT_SCHEMA_VERSION,
+    attemptId: ulid(),
+    tenant: job.entry.tenant,
+    queueId: job.entry.queueId,
+    message: messageInfo(job.entry),
+    domain: job.domain,
+    attempt: job.attempt,
+    hostIndex,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+  };
+}
+
+/** The message as the transcript describes it, from its queue entry. */
+export function messageInfo(entry: QueuedMessage): MessageInfo {
+  return {
+    sender: entry.sender,
+    authUser: entry.authUser,
+    messageId: entry.messageId,
+    subject: entry.subject,
+    size: entry.size,
+    sha256: entry.sha256,
+    submittedAt: entry.submittedAt,
+    recipients: [...entry.recipients],
+  };
+}
+
+function checkJob(job: DeliveryJob) {
+  if (job.recipients.length === 0) {
+    throw new DeliveryJobError(`no recipients for ${job.domain} in ${job.entry.queueId}`);
+  }
+  if (!Number.isInteger(job.attempt) || job.attempt < 1) {
+    throw new DeliveryJobError(`attempt must be a positive integer, got ${job.attempt}`);
+  }
+}

@@ -1,0 +1,16 @@
+/** A delivery job that cannot be carried out as given (a programming error upstream). */
+export class DeliveryJobError extends Error {
+  override name = 'DeliveryJobError';
+}
+
+/** No TCP connection to a mail server within the connect timeout. */
+export class ConnectTimeoutError extends Error {
+  override name = 'ConnectTimeoutError';
+  readonly code = 'ETIMEDOUT';
+  readonly timeoutMs: number;
+
+  constructor(address: string, timeoutMs: number) {
+    super(`no connection to ${address} within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}

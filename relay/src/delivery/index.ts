@@ -1,0 +1,19 @@
+export { DEFAULT_MAX_CONNECTIONS, deliverToDomain, messageInfo } from './deliver.ts';
+export type { DeliveryJob, DeliveryOptions } from './deliver.ts';
+export { ConnectTimeoutError, DeliveryJobError } from './errors.ts';
+export { createMxResolver, DEFAULT_DNS_TIMEOUT_MS } from './mx.ts';
+export type {
+  DnsClient,
+  MxFailure,
+  MxHost,
+  MxResolution,
+  MxResolver,
+  MxResolverOptions,
+} from './mx.ts';
+export { needsSmtpUtf8 } from './screen.ts';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_GREETING_TIMEOUT_MS,
+  DEFAULT_SOCKET_TIMEOUT_MS,
+} from './session.ts';
+export type { SessionTimeouts } from './session.ts';

@@ -1,0 +1,274 @@
+import { TLSSocket } from 'node:tls';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Logger, RecipientOutcome, TlsInfo, TranscriptStep } from '#shared';
+import { createStepRecorder, describeTls, type StepRecorder } from '../transcript/index.ts';
+import { NO_CAPABILITIES, parseEhlo } from './ehlo.ts';
+import { ConnectTimeoutError } from './errors.ts';
+import { screenRecipients } from './screen.ts';
+import { describeTlsSocket, failedTls } from './tls-info.ts';
+import { createTrafficLogger } from './traffic-log.ts';
+
+/** Time to set up the TCP connection, in ms (Postfix's smtp_connect_timeout). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Time to wait for the 220 banner and for the TLS handshake, each, in ms (RFC 5321 4.5.3.2.1). */
+export const DEFAULT_GREETING_TIMEOUT_MS = 300_000;
+/** Time a reply may take once connected, in ms (RFC 5321 4.5.3.2.6: 10 minutes after the dot). */
+export const DEFAULT_SOCKET_TIMEOUT_MS = 600_000;
+/** Time to wait for the reply to QUIT before closing anyway, in ms. */
+const QUIT_WAIT_MS = 5_000;
+
+export interface SessionTimeouts {
+  connectMs: number;
+  greetingMs: number;
+  socketMs: number;
+}
+
+/** One address of one mail server. */
+export interface SessionTarget {
+  host: string;
+  ip: string;
+  port: number;
+  preference: number | null;
+}
+
+export interface SessionRequest {
+  target: SessionTarget;
+  /** Use STARTTLS when offered; false for the cleartext retry after a failed handshake. */
+  startTls: boolean;
+  heloName: string;
+  sender: string;
+  recipients: readonly string[];
+  body: Buffer;
+  /** Declare BODY=8BITMIME when the server offers it (RFC 6152). */
+  eightBit: boolean;
+  timeouts: SessionTimeouts;
+  log: Logger;
+}
+
+/**
+ * How far a session got: `unreachable` (no SMTP transaction: connect, banner or EHLO failed, so
+ * the next address may help), `tls-failed` (the STARTTLS handshake failed, so cleartext may
+ * help), or `transacted` (this server's replies decide the recipients).
+ */
+export type SessionStage = 'unreachable' | 'tls-failed' | 'transacted';
+
+export interface SessionResult {
+  stage: SessionStage;
+  startedAt: Date;
+  endedAt: Date;
+  steps: TranscriptStep[];
+  tls: TlsInfo | null;
+  /** The first failure outside SMTP replies (connect, timeout, TLS, lost connection). */
+  error: string | null;
+  /** Recipients given to RCPT TO, in order. */
+  sent: string[];
+  /** Recipients decided before any command about them was sent. */
+  refused: RecipientOutcome[];
+}
+
+interface SessionState {
+  recorder: StepRecorder;
+  tls: TlsInfo | null;
+  tlsFailed: boolean;
+  error: string | null;
+  seen: WeakSet<object>;
+}
+
+/**
+ * Runs one SMTP connection to one address: connect, banner, EHLO, STARTTLS when offered, one
+ * transaction for all recipients, QUIT. Never throws for what a server or the network does:
+ * every failure ends up in the result and its steps.
+ */
+export async function runSession(request: SessionRequest): Promise<SessionResult> {
+  const startedAt = new Date();
+  const state: SessionState = {
+    recorder: createStepRecorder(),
+    tls: null,
+    tlsFailed: false,
+    error: null,
+    seen: new WeakSet(),
+  };
+  const conn = createConnection(request, state);
+  // Every failure is emitted as 'error' too; without a listener EventEmitter would throw it.
+  conn.on('error', (error: unknown) => noteFailure(state, error));
+
+  const opened = await openSession(conn, state, request);
+  if (!opened) {
+    const stage = state.tlsFailed ? 'tls-failed' : 'unreachable';
+    return finish(state, stage, startedAt, [], []);
+  }
+
+  const server = `${request.target.host} [${request.target.ip}]`;
+  const ehlo = state.recorder.steps().findLast((s) => s.kind === 'ehlo' || s.kind === 'helo');
+  const capabilities = ehlo?.kind === 'ehlo' ? parseEhlo(ehlo.reply) : NO_CAPABILITIES;
+  const { sender, body } = request;
+  const screening = screenRecipients({
+    sender,
+    recipients: request.recipients,
+    size: body.length,
+    capabilities,
+    server,
+  });
+  for (const refused of screening.refused) {
+    state.recorder.noted(`${refused.address}: ${refused.reason ?? 'refused'}`);
+  }
+
+  if (screening.send.length > 0) {
+    const envelope = {
+      from: sender,
+      to: screening.send,
+      size: body.length,
+      use8BitMime: request.eightBit,
+    };
+    const error = await sendMessage(conn, envelope, body);
+    if (error) noteFailure(state, error);
+  }
+
+  await quit(conn);
+  return finish(state, 'transacted', startedAt, screening.send, screening.refused);
+}
+
+function createConnection(request: SessionRequest, state: SessionState): SMTPConnection {
+  const { target, timeouts } = request;
+  const logger = createTrafficLogger({
+    recorder: state.recorder,
+    beforeCommand: () => completeTls(conn, state),
+    log: request.log,
+  });
+  const conn = new SMTPConnection({
+    host: target.ip,
+    port: target.port,
+    name: request.heloName,
+    // SNI and the certificate's name check use the MX host name, not the address.
+    servername: target.host,
+    secure: false,
+    ignoreTLS: !request.startTls,
+    // RFC 3207 section 4.1: after a refused STARTTLS the client may go on in cleartext.
+    opportunisticTLS: true,
+    // RFC 7435: encrypt whenever possible, verify and record, but never refuse for it.
+    tls: { rejectUnauthorized: false, servername: target.host },
+    // nodemailer's connectionTimeout bounds the whole setup: TCP, banner and TLS handshake.
+    connectionTimeout: timeouts.connectMs + 2 * timeouts.greetingMs,
+    greetingTimeout: timeouts.greetingMs,
+    socketTimeout: timeouts.socketMs,
+    logger,
+    transactionLog: true,
+    debug: false,
+  });
+  return conn;
+}
+
+/** Resolves true once EHLO (or HELO) is done, false when the session could not be set up. */
+function openSession(
+  conn: SMTPConnection,
+  state: SessionState,
+  request: SessionRequest,
+): Promise<boolean> {
+  const { ip, port } = request.target;
+  const { connectMs } = request.timeouts;
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (opened: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      conn.off('error', onFailure);
+      conn.off('end', onFailure);
+      resolve(opened);
+    };
+    const onFailure = () => settle(false);
+    // nodemailer's own timer covers the whole setup; this one covers the TCP connect alone.
+    const timer = setTimeout(() => {
+      if (state.recorder.openEvent() !== 'connect') return;
+      noteFailure(state, new ConnectTimeoutError(`${ip}:${port}`, connectMs));
+      settle(false);
+      conn.close();
+    }, connectMs);
+    conn.once('error', onFailure);
+    conn.once('end', onFailure);
+    state.recorder.connecting(`${ip}:${port}`);
+    conn.connect((error) => {
+      if (error) noteFailure(state, error);
+      settle(!error);
+    });
+  });
+}
+
+/** Closes the TLS step with what the handshake gave, once nodemailer sends its next command. */
+function completeTls(conn: SMTPConnection, state: SessionState) {
+  if (state.recorder.openEvent() !== 'tls') return;
+  const socket = conn._socket;
+  if (!(socket instanceof TLSSocket)) return;
+  state.tls = describeTlsSocket(socket);
+  state.recorder.tlsEstablished(describeTls(state.tls));
+}
+
+/**
+ * Records a failure once (nodemailer may report it both as 'error' and to a callback). A
+ * failure carrying a server reply is already in the steps; anything else gets its own note.
+ */
+function noteFailure(state: SessionState, error: unknown) {
+  if (typeof error !== 'object' || error === null || state.seen.has(error)) return;
+  state.seen.add(error);
+  const { message, code, response } = readError(error);
+  const description = code && !message.startsWith(code) ? `${code}: ${message}` : message;
+  if (state.recorder.openEvent() === 'tls') {
+    state.tlsFailed = true;
+    state.tls = failedTls(message);
+  }
+  if (response) return;
+  state.recorder.failed(description);
+  state.error ??= description;
+}
+
+function readError(error: object): {
+  message: string;
+  code: string | null;
+  response: string | null;
+} {
+  const fields = error as { message?: unknown; code?: unknown; response?: unknown };
+  return {
+    message: typeof fields.message === 'string' ? fields.message : String(error),
+    code: typeof fields.code === 'string' ? fields.code : null,
+    response: typeof fields.response === 'string' ? fields.response : null,
+  };
+}
+
+/** Sends the envelope and the body; resolves with nodemailer's error, or null on success. */
+function sendMessage(
+  conn: SMTPConnection,
+  envelope: { from: string; to: string[]; size: number; use8BitMime: boolean },
+  body: Buffer,
+): Promise<unknown> {
+  // nodemailer's DataStream turns bare LF and bare CR into CRLF, stuffs a dot at the start of
+  // each line (RFC 5321 section 4.5.2) and ends with CRLF.CRLF, from the Buffer as queued.
+  return new Promise((resolve) => conn.send(envelope, body, (error) => resolve(error ?? null)));
+}
+
+/** RFC 5321 section 4.1.1.10: QUIT, and wait for its reply or the server closing. */
+async function quit(conn: SMTPConnection): Promise<void> {
+  if (conn.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      conn.close();
+      resolve();
+    }, QUIT_WAIT_MS);
+    conn.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    conn.quit();
+  });
+}
+
+function finish(
+  state: SessionState,
+  stage: SessionStage,
+  startedAt: Date,
+  sent: string[],
+  refused: RecipientOutcome[],
+): SessionResult {
+  const steps = state.recorder.finish();
+  const { tls, error } = state;
+  return { stage, startedAt, endedAt: new Date(), steps, tls, error, sent, refused };
+}

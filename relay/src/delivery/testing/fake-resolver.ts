@@ -1,0 +1,18 @@
+import type { MxHost, MxResolution, MxResolver } from '../mx.ts';
+
+/** A resolver that answers every domain with the given hosts (tests point them at loopback). */
+export function staticResolver(hosts: MxHost[]): MxResolver & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    resolve: async (domain) => {
+      asked.push(domain);
+      return { kind: 'resolved', hosts };
+    },
+  };
+}
+
+/** A resolver that answers every domain with the given failure. */
+export function failingResolver(result: Exclude<MxResolution, { kind: 'resolved' }>): MxResolver {
+  return { resolve: async () => result };
+}
