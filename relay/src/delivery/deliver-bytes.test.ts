@@ -106,6 +106,31 @@ describe('deliverToDomain and SMTPUTF8 (RFC 6531)', () => {
   });
 });
 
+describe('deliverToDomain and reply text that is not ASCII', () => {
+  const servers: ScriptedMx[] = [];
+  after(() => Promise.all(servers.map((s) => s.close())));
+
+  const refusal = '550 5.1.1 Empfänger unbekannt – Адресат неизвестен';
+  const refuse = (c: string) => (c.startsWith('RCPT') ? [refusal] : undefined);
+
+  it('keeps a UTF-8 reply as its text', async () => {
+    const mx = await startScriptedMx(basicScript({ overrides: refuse }));
+    servers.push(mx);
+    const t = await deliver(makeJob({ recipients: ['bob@example.net'] }), mx);
+    assert.deepEqual(t?.recipients[0]?.reply?.lines, [refusal]);
+  });
+
+  it('records a reply that is not UTF-8 one character per byte (the documented limitation)', async () => {
+    const mx = await startScriptedMx({ ...basicScript({ overrides: refuse }), encoding: 'latin1' });
+    servers.push(mx);
+    const t = await deliver(makeJob({ recipients: ['bob@example.net'] }), mx);
+    const expected = Buffer.from(refusal, 'latin1').toString('latin1');
+    assert.notEqual(expected, refusal);
+    assert.deepEqual(t?.recipients[0]?.reply?.lines, [expected]);
+    assert.equal(t?.recipients[0]?.reply?.code, 550);
+  });
+});
+
 describe('deliverToDomain and the bytes of the message', () => {
   const servers: ScriptedMx[] = [];
   after(() => Promise.all(servers.map((s) => s.close())));

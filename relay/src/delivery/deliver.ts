@@ -105,7 +105,11 @@ async function deliverToHosts(
   return transcripts;
 }
 
-/** Every address of every host, hosts in MX order (RFC 5321 section 5.1). */
+/**
+ * Every address of every host, hosts in MX order (RFC 5321 section 5.1).
+ * LIMITATION: addresses are not filtered, so a domain whose MX points at loopback or private
+ * addresses makes the relay connect inside its own network; a firewall must stop that.
+ */
 function listTargets(hosts: readonly MxHost[], port: number): SessionTarget[] {
   return hosts.flatMap((h) =>
     h.addresses.map((ip) => ({ host: h.host, ip, port, preference: h.preference })),

@@ -37,6 +37,9 @@ export function screenRecipients(input: ScreenInput): Screening {
   }
 
   // RFC 6531 section 3.2: without SMTPUTF8 offered, a UTF-8 envelope must not be sent.
+  // LIMITATION: only the envelope is checked. A message whose headers are UTF-8 (submitted with
+  // SMTPUTF8) but whose addresses are ASCII goes out without the SMTPUTF8 parameter, to any
+  // server; a strict server may refuse it or show the headers garbled.
   if (capabilities.keywords.has('SMTPUTF8')) return { send: [...input.recipients], refused: [] };
   const senderNeeds = needsSmtpUtf8(input.sender);
   const reason = (what: string) =>

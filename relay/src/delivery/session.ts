@@ -98,34 +98,43 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     return finish(state, stage, startedAt, [], []);
   }
 
-  const server = `${request.target.host} [${request.target.ip}]`;
-  const ehlo = state.recorder.steps().findLast((s) => s.kind === 'ehlo' || s.kind === 'helo');
-  const capabilities = ehlo?.kind === 'ehlo' ? parseEhlo(ehlo.reply) : NO_CAPABILITIES;
+  const { sent, refused } = await transact(conn, state, request);
+  await quit(conn);
+  return finish(state, 'transacted', startedAt, sent, refused);
+}
+
+/** One transaction for every recipient the server can take (RFC 5321 section 3.3). */
+async function transact(
+  conn: SMTPConnection,
+  state: SessionState,
+  request: SessionRequest,
+): Promise<{ sent: string[]; refused: RecipientOutcome[] }> {
   const { sender, body } = request;
+  const ehlo = state.recorder.steps().findLast((s) => s.kind === 'ehlo' || s.kind === 'helo');
   const screening = screenRecipients({
     sender,
     recipients: request.recipients,
     size: body.length,
-    capabilities,
-    server,
+    capabilities: ehlo?.kind === 'ehlo' ? parseEhlo(ehlo.reply) : NO_CAPABILITIES,
+    server: `${request.target.host} [${request.target.ip}]`,
   });
   for (const refused of screening.refused) {
     state.recorder.noted(`${refused.address}: ${refused.reason ?? 'refused'}`);
   }
+  if (screening.send.length === 0) return { sent: [], refused: screening.refused };
 
-  if (screening.send.length > 0) {
-    const envelope = {
-      from: sender,
-      to: screening.send,
-      size: body.length,
-      use8BitMime: request.eightBit,
-    };
-    const error = await sendMessage(conn, envelope, body);
-    if (error) noteFailure(state, error);
-  }
-
-  await quit(conn);
-  return finish(state, 'transacted', startedAt, screening.send, screening.refused);
+  // LIMITATION: BODY=8BITMIME is declared only when offered; to a server without 8BITMIME an
+  // 8-bit body is sent unchanged instead of being converted (RFC 6152 section 3), which a
+  // strict server may refuse or damage.
+  const envelope = {
+    from: sender,
+    to: screening.send,
+    size: body.length,
+    use8BitMime: request.eightBit,
+  };
+  const error = await sendMessage(conn, envelope, body);
+  if (error) noteFailure(state, error);
+  return { sent: screening.send, refused: screening.refused };
 }
 
 function createConnection(request: SessionRequest, state: SessionState): SMTPConnection {
@@ -146,6 +155,8 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
     // RFC 3207 section 4.1: after a refused STARTTLS the client may go on in cleartext.
     opportunisticTLS: true,
     // RFC 7435: encrypt whenever possible, verify and record, but never refuse for it.
+    // LIMITATION: no DANE (RFC 7672) or MTA-STS (RFC 8461): a domain that asks for verified TLS
+    // still gets cleartext or an unverified certificate when that is all that works.
     tls: { rejectUnauthorized: false, servername: target.host },
     // nodemailer's connectionTimeout bounds the whole setup: TCP, banner and TLS handshake.
     connectionTimeout: timeouts.connectMs + 2 * timeouts.greetingMs,

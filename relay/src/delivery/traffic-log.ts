@@ -30,6 +30,9 @@ export interface TrafficLoggerOptions {
  * - `tnx: 'message'` at info with `outByteCount`: the message was written, octets on the wire.
  * Only `debug: true` would log the message content (`tnx: 'message'` at debug); the session
  * never sets it, and such entries are dropped here as well, so content cannot reach a transcript.
+ * LIMITATION: nodemailer decodes a reply as UTF-8 and, when it is not valid UTF-8, hands it over
+ * one character per byte (latin1); such a reply is recorded that way, so a server writing in
+ * another charset shows up garbled (the bytes can be recovered, the text is not re-decoded).
  * The hooks run inside nodemailer's own call, before it writes a command or acts on a reply, so
  * the steps are in wire order and the times are those of the events.
  */

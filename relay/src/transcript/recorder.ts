@@ -66,113 +66,154 @@ interface Draft {
   note: string | null;
 }
 
+interface RecorderState {
+  now: () => number;
+  originMs: number;
+  drafts: Draft[];
+  /** Steps waiting for a reply, oldest first. */
+  waiting: Draft[];
+  /** The connect or TLS step in progress. */
+  event: Draft | null;
+  /** True from an AUTH command until its exchange ends: continuation lines carry credentials. */
+  sasl: boolean;
+}
+
 export function createStepRecorder(options: StepRecorderOptions = {}): StepRecorder {
   const now = options.now ?? preciseNow;
-  const originMs = now();
-  const drafts: Draft[] = [];
-  // Steps waiting for a reply, oldest first.
-  const waiting: Draft[] = [];
-  let event: Draft | null = null;
-  // True from an AUTH command until its exchange ends: continuation lines carry credentials.
-  let sasl = false;
-
-  function open(kind: StepKind, command: string | null, note: string | null, waits: boolean) {
-    const draft: Draft = { kind, startMs: now(), endMs: null, command, reply: null, note };
-    drafts.push(draft);
-    if (waits) waiting.push(draft);
-    return draft;
-  }
-
-  function closeEvent(note: string) {
-    if (!event) return;
-    event.endMs = now();
-    event.note = note;
-    event = null;
-  }
-
-  function followUp(draft: Draft, reply: Reply) {
-    const replyClass = Math.floor(reply.code / 100);
-    // RFC 5321 section 4.1.1.4: after 354 the message follows and gets its own reply. Like
-    // nodemailer, a 2xx to DATA is taken as go-ahead too.
-    if (draft.kind === 'data' && (replyClass === 3 || replyClass === 2)) {
-      open('message', null, null, true);
-    }
-    // RFC 3207 section 4: after 220 to STARTTLS the TLS handshake starts at once.
-    if (draft.kind === 'starttls' && replyClass === 2) event = open('tls', null, null, false);
-  }
-
-  function received(text: string) {
-    const reply = parseReplyText(text);
-    const draft = waiting.shift() ?? open('command', null, 'reply without a command', false);
-    draft.endMs = now();
-    draft.reply = reply;
-    if (!reply) draft.note = `unparseable reply: ${JSON.stringify(text)}`;
-    if (sasl) sasl = reply?.code === 334;
-    if (reply) followUp(draft, reply);
-  }
-
-  function sent(line: string) {
-    const message = waiting.find((d) => d.kind === 'message' && d.command === null);
-    // nodemailer ends an empty message with a lone dot when no recipient was accepted.
-    if (message && line === '.') {
-      message.command = line;
-      return;
-    }
-    if (sasl) {
-      open('command', MASK, null, true);
-      return;
-    }
-    const kind = classifyCommand(line);
-    if (kind === 'command' && /^AUTH\b/i.test(line)) sasl = true;
-    open(kind, maskCommand(line), null, true);
-  }
-
-  function snapshot(endMs: number): TranscriptStep[] {
-    return drafts.map((d) => ({
-      kind: d.kind,
-      at: new Date(Math.floor(d.startMs)).toISOString(),
-      offsetMs: micros(d.startMs - originMs),
-      elapsedMs: micros((d.endMs ?? endMs) - d.startMs),
-      command: d.command,
-      reply: d.reply,
-      note: d.note,
-    }));
-  }
-
+  const state: RecorderState = {
+    now,
+    originMs: now(),
+    drafts: [],
+    waiting: [],
+    event: null,
+    sasl: false,
+  };
   return {
     connecting: (note) => {
-      event = open('connect', null, note, false);
+      state.event = open(state, 'connect', null, note, false);
     },
     connected: (note) => {
-      closeEvent(note);
-      open('banner', null, null, true);
+      closeEvent(state, note);
+      open(state, 'banner', null, null, true);
     },
-    sent,
-    received,
+    sent: (line) => sent(state, line),
+    received: (text) => received(state, text),
     messageSent: (octets) => {
-      const message = waiting.find((d) => d.kind === 'message' && d.command === null);
+      const message = pendingMessage(state);
       if (message) message.command = `<message: ${octets} octets>`;
     },
     tlsEstablished: (note) => {
-      if (event?.kind === 'tls') closeEvent(note);
+      if (state.event?.kind === 'tls') closeEvent(state, note);
     },
-    failed: (note) => {
-      if (event) closeEvent(`${event.note ? `${event.note}: ` : ''}failed: ${note}`);
-      else open('error', null, note, false).endMs = now();
-    },
+    failed: (note) => failed(state, note),
     noted: (note) => {
-      open('error', null, note, false).endMs = now();
+      open(state, 'error', null, note, false).endMs = state.now();
     },
-    openEvent: () => (event?.kind === 'connect' || event?.kind === 'tls' ? event.kind : null),
-    steps: () => snapshot(now()),
-    finish: () => {
-      const endMs = now();
-      if (event) closeEvent(`${event.note ? `${event.note}: ` : ''}not completed`);
-      for (const draft of waiting.splice(0)) {
-        draft.endMs = endMs;
-        draft.note = 'no reply';
-      }
-      return snapshot(endMs);
-    },
+    openEvent: () => openEvent(state),
+    steps: () => snapshot(state, state.now()),
+    finish: () => finish(state),
   };
+}
+
+function open(
+  state: RecorderState,
+  kind: StepKind,
+  command: string | null,
+  note: string | null,
+  waits: boolean,
+): Draft {
+  const draft: Draft = { kind, startMs: state.now(), endMs: null, command, reply: null, note };
+  state.drafts.push(draft);
+  if (waits) state.waiting.push(draft);
+  return draft;
+}
+
+function closeEvent(state: RecorderState, note: string) {
+  if (!state.event) return;
+  state.event.endMs = state.now();
+  state.event.note = note;
+  state.event = null;
+}
+
+function openEvent(state: RecorderState): EventKind | null {
+  const kind = state.event?.kind;
+  return kind === 'connect' || kind === 'tls' ? kind : null;
+}
+
+function pendingMessage(state: RecorderState): Draft | undefined {
+  return state.waiting.find((d) => d.kind === 'message' && d.command === null);
+}
+
+function sent(state: RecorderState, line: string) {
+  const message = pendingMessage(state);
+  // nodemailer ends an empty message with a lone dot when no recipient was accepted.
+  if (message && line === '.') {
+    message.command = line;
+    return;
+  }
+  if (state.sasl) {
+    open(state, 'command', MASK, null, true);
+    return;
+  }
+  const kind = classifyCommand(line);
+  if (kind === 'command' && /^AUTH\b/i.test(line)) state.sasl = true;
+  open(state, kind, maskCommand(line), null, true);
+}
+
+function received(state: RecorderState, text: string) {
+  const reply = parseReplyText(text);
+  const draft =
+    state.waiting.shift() ?? open(state, 'command', null, 'reply without a command', false);
+  draft.endMs = state.now();
+  draft.reply = reply;
+  if (!reply) draft.note = `unparseable reply: ${JSON.stringify(text)}`;
+  if (state.sasl) state.sasl = reply?.code === 334;
+  if (reply) followUp(state, draft, reply);
+}
+
+function followUp(state: RecorderState, draft: Draft, reply: Reply) {
+  const replyClass = Math.floor(reply.code / 100);
+  // RFC 5321 section 4.1.1.4: after 354 the message follows and gets its own reply. Like
+  // nodemailer, a 2xx to DATA is taken as go-ahead too.
+  if (draft.kind === 'data' && (replyClass === 3 || replyClass === 2)) {
+    open(state, 'message', null, null, true);
+  }
+  // RFC 3207 section 4: after 220 to STARTTLS the TLS handshake starts at once.
+  if (draft.kind === 'starttls' && replyClass === 2) {
+    state.event = open(state, 'tls', null, null, false);
+  }
+}
+
+function failed(state: RecorderState, note: string) {
+  if (state.event) {
+    const prefix = state.event.note ? `${state.event.note}: ` : '';
+    closeEvent(state, `${prefix}failed: ${note}`);
+  } else {
+    open(state, 'error', null, note, false).endMs = state.now();
+  }
+}
+
+function finish(state: RecorderState): TranscriptStep[] {
+  const endMs = state.now();
+  if (state.event) {
+    const prefix = state.event.note ? `${state.event.note}: ` : '';
+    closeEvent(state, `${prefix}not completed`);
+  }
+  for (const draft of state.waiting.splice(0)) {
+    draft.endMs = endMs;
+    draft.note = 'no reply';
+  }
+  return snapshot(state, endMs);
+}
+
+function snapshot(state: RecorderState, endMs: number): TranscriptStep[] {
+  return state.drafts.map((d) => ({
+    kind: d.kind,
+    at: new Date(Math.floor(d.startMs)).toISOString(),
+    offsetMs: micros(d.startMs - state.originMs),
+    elapsedMs: micros((d.endMs ?? endMs) - d.startMs),
+    command: d.command,
+    reply: d.reply,
+    note: d.note,
+  }));
 }

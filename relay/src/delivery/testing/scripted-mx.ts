@@ -9,6 +9,8 @@ export interface MxScript {
   reply(command: string, connection: number): string[] | null;
   /** Reply lines to the end of data; null closes the connection instead. */
   endOfData(connection: number): string[] | null;
+  /** How reply text becomes bytes; default utf8. */
+  encoding?: BufferEncoding;
 }
 
 /** What one connection to a scripted server carried. */
@@ -88,7 +90,7 @@ function serve(socket: Socket, script: MxScript, connections: ScriptedConnection
       return;
     }
     const text = lines.filter((l) => l !== CLOSE).map((l) => `${l}\r\n`);
-    if (text.length > 0) socket.write(text.join(''));
+    if (text.length > 0) socket.write(Buffer.from(text.join(''), script.encoding ?? 'utf8'));
     if (lines.includes(CLOSE)) socket.end();
   };
 
