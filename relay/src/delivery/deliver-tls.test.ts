@@ -84,6 +84,36 @@ describe('deliverToDomain with STARTTLS', () => {
     );
   });
 
+  it('goes on in cleartext on the same connection when STARTTLS is refused (RFC 3207 section 4.1)', async () => {
+    const mx = await startScriptedMx(
+      basicScript({
+        extensions: ['PIPELINING', 'STARTTLS'],
+        overrides: (c) =>
+          c === 'STARTTLS' ? ['454 4.7.0 TLS not available due to local problem'] : undefined,
+      }),
+    );
+    servers.push(mx);
+    const transcripts = validated(
+      await deliverToDomain(makeJob({ recipients: ['bob@example.net'] }), {
+        resolver,
+        port: mx.port,
+        heloName: 'relay.test',
+        timeouts,
+        log,
+      }),
+    );
+
+    assert.equal(transcripts.length, 1);
+    const [t] = transcripts;
+    assert.deepEqual(
+      t?.steps.map((s) => s.kind),
+      ['connect', 'banner', 'ehlo', 'starttls', 'mail', 'rcpt', 'data', 'message', 'quit'],
+    );
+    assert.equal(t?.steps.find((s) => s.kind === 'starttls')?.reply?.code, 454);
+    assert.deepEqual([t?.tls, t?.outcome], [null, 'delivered']);
+    assert.equal(mx.connections.length, 1);
+  });
+
   it('retries in cleartext on a new connection when the TLS handshake fails', async () => {
     const mx = await startScriptedMx(
       basicScript({
