@@ -8,7 +8,12 @@ const run = promisify(execFile);
 
 /** Repository root, for starting the services from their sources. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+/**
+ * Services run as `node --import tsx <file>`: one process, so a SIGKILL in a crash test kills
+ * the service itself (the tsx command would leave its node child running).
+ */
+const NODE = process.execPath;
+const TS_LOADER = ['--import', 'tsx'];
 
 export interface ApiProcess {
   readonly url: string;
@@ -31,10 +36,15 @@ export async function startApiProcess(options: {
     API_HOST: '127.0.0.1',
     API_PORT: String(port),
   };
-  const proc = startProcess(TSX, [join(ROOT, 'api/src/main.ts')], join(options.dir, 'api.log'), {
-    env,
-    cwd: ROOT,
-  });
+  const proc = startProcess(
+    NODE,
+    [...TS_LOADER, join(ROOT, 'api/src/main.ts')],
+    join(options.dir, 'api.log'),
+    {
+      env,
+      cwd: ROOT,
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     'the API to answer /healthz',
@@ -83,10 +93,15 @@ export async function startRelayProcess(
     DNS_SERVERS: settings.dnsServer,
     ...settings.extraEnv,
   };
-  const proc = startProcess(TSX, [join(ROOT, 'relay/src/main.ts')], join(dir, logName), {
-    env,
-    cwd: ROOT,
-  });
+  const proc = startProcess(
+    NODE,
+    [...TS_LOADER, join(ROOT, 'relay/src/main.ts')],
+    join(dir, logName),
+    {
+      env,
+      cwd: ROOT,
+    },
+  );
   await waitFor(
     'the relay to accept submissions',
     async () => {
@@ -100,7 +115,7 @@ export async function startRelayProcess(
 
 /** Runs the admin CLI (`api/src/cli.ts`) with the given arguments; rejects on a non-zero exit. */
 export async function admin(databaseUrl: string, args: string[], stdin?: string): Promise<string> {
-  const child = run(TSX, [join(ROOT, 'api/src/cli.ts'), ...args], {
+  const child = run(NODE, [...TS_LOADER, join(ROOT, 'api/src/cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
