@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '#shared';
+import { parseApiConfig } from './config.ts';
+
+const REQUIRED = {
+  DATABASE_URL: 'postgres://zajoni:secret@db:5432/zajoni',
+  NATS_URL: 'nats://nats:4222',
+};
+
+describe('parseApiConfig', () => {
+  it('applies the documented defaults', () => {
+    assert.deepEqual(parseApiConfig(REQUIRED), {
+      ...REQUIRED,
+      API_HOST: '127.0.0.1',
+      API_PORT: 4000,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('accepts an IPv6 bind address', () => {
+    assert.equal(parseApiConfig({ ...REQUIRED, API_HOST: '::' }).API_HOST, '::');
+  });
+
+  it('names every bad variable at once', () => {
+    const env = { NATS_URL: 'http://nats', API_PORT: '0', API_HOST: 'a b', LOG_LEVEL: 'loud' };
+    assert.throws(
+      () => parseApiConfig(env),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(
+          error.problems.map((p) => p.split(':')[0]),
+          ['DATABASE_URL', 'NATS_URL', 'API_HOST', 'API_PORT', 'LOG_LEVEL'],
+        );
+        assert.equal(error.problems[0], 'DATABASE_URL: is required');
+        assert.equal(error.problems[1], 'NATS_URL: must be a nats:// or tls:// URL');
+        return true;
+      },
+    );
+  });
+
+  it('never puts a value, such as a password in a URL, into a problem', () => {
+    assert.throws(
+      () => parseApiConfig({ ...REQUIRED, DATABASE_URL: 'mysql://u:hunter2@db/x' }),
+      (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
+    );
+  });
+});

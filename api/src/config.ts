@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { envPort, hostNameSchema, parseEnv } from '#shared';
+
+/** pino's level names, plus `silent` to turn logging off. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Default address the HTTP server binds: loopback, so exposing it is a deliberate choice. */
+export const DEFAULT_API_HOST = '127.0.0.1';
+
+/** Default HTTP port of the GraphQL server. */
+export const DEFAULT_API_PORT = 4000;
+
+/** Error text for a required URL: "is required" when unset, else what it must look like. */
+function urlError(expected: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : expected);
+}
+
+const databaseUrl = z.url({
+  protocol: /^postgres(ql)?$/,
+  error: urlError('must be a postgres:// or postgresql:// URL'),
+});
+
+const natsUrl = z.url({
+  protocol: /^(nats|tls)$/,
+  error: urlError('must be a nats:// or tls:// URL'),
+});
+
+const apiHost = z.union([hostNameSchema, z.ipv6()], {
+  error: 'must be a host name or an IP address',
+});
+
+/**
+ * The API server's settings, read from these variables:
+ * - `DATABASE_URL` (required): PostgreSQL connection string, `postgres://user:pass@host:port/db`.
+ * - `NATS_URL` (required): NATS server, `nats://host:4222`.
+ * - `API_HOST` (default `127.0.0.1`): address the HTTP server binds.
+ * - `API_PORT` (default 4000): HTTP port; `/graphql` and `/healthz` are served there.
+ * - `LOG_LEVEL` (default `info`): pino level.
+ */
+export const apiConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  NATS_URL: natsUrl,
+  API_HOST: apiHost.default(DEFAULT_API_HOST),
+  API_PORT: envPort(DEFAULT_API_PORT),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+/**
+ * The admin CLI's settings: `DATABASE_URL` (required) and `LOG_LEVEL` (default `warn`, so the
+ * CLI's own lines are not buried under JSON logs).
+ */
+export const adminConfigSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('warn'),
+});
+export type AdminConfig = z.infer<typeof adminConfigSchema>;
+
+/** Reads the API's settings; throws ConfigError naming every bad variable. */
+export function parseApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return parseEnv(apiConfigSchema, env);
+}
+
+/** Reads the admin CLI's settings; throws ConfigError naming every bad variable. */
+export function parseAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
+  return parseEnv(adminConfigSchema, env);
+}
