@@ -13,6 +13,20 @@ export {
 export type { AdminConfig, ApiConfig } from './config.ts';
 export { MIGRATIONS_DIR, MIGRATIONS_TABLE, runMigrations } from './db/migrate.ts';
 export { createPool } from './db/pool.ts';
+export { normalizeAddress } from './accounts/addresses.ts';
+export { AUTH_QUEUE_GROUP, startAuthResponder } from './accounts/auth-responder.ts';
+export type { AuthResponder } from './accounts/auth-responder.ts';
+export { checkCredentials } from './accounts/credentials.ts';
+export type { Credentials } from './accounts/credentials.ts';
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './accounts/passwords.ts';
+export { createTenant, ensureTenant } from './accounts/tenants.ts';
+export type { Tenant } from './accounts/tenants.ts';
+export { createUser } from './accounts/users.ts';
+export type { User } from './accounts/users.ts';
+export { DEFAULT_RETRY_DELAY_MS, startIngest } from './ingest/consumer.ts';
+export type { Ingest, IngestOptions } from './ingest/consumer.ts';
+export { storeTranscript } from './ingest/store-transcript.ts';
+export type { StoreOutcome } from './ingest/store-transcript.ts';
 export {
   MESSAGE_STATUSES,
   STORED_RECIPIENT_STATUSES,

@@ -1,0 +1,150 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type ConsumerUpdateConfig,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import {
+  INGEST_CONSUMER,
+  InvalidRecordError,
+  TRANSCRIPT_STREAM,
+  TRANSCRIPT_SUBJECTS,
+  ensureTranscriptStream,
+  type Logger,
+} from '#shared';
+import { ConsumerSetupError, QueueIdConflictError } from '../errors.ts';
+import { decodeRecord } from './decode-record.ts';
+import { storeTranscript } from './store-transcript.ts';
+
+/** How long a record waits before redelivery after a database failure (ms). */
+export const DEFAULT_RETRY_DELAY_MS = 5_000;
+
+/**
+ * Records a replica holds unacknowledged at once. LIMITATION: they are stored one after another,
+ * so one replica's ingest rate is bounded by a transaction's round trips; add replicas to scale.
+ */
+const BATCH_SIZE = 16;
+
+/** Settings an existing consumer can be updated to. Ack time is generous: a store may wait 5 s. */
+const MUTABLE_CONFIG = {
+  description: 'Zajoni API: stores delivery transcripts in PostgreSQL',
+  filter_subject: TRANSCRIPT_SUBJECTS,
+  ack_wait: nanos(60_000),
+} satisfies Partial<ConsumerUpdateConfig>;
+
+const CONSUMER_CONFIG: Partial<ConsumerConfig> = {
+  durable_name: INGEST_CONSUMER,
+  ack_policy: AckPolicy.Explicit,
+  deliver_policy: DeliverPolicy.All,
+  ...MUTABLE_CONFIG,
+};
+
+/** JetStream's error code for "consumer already exists" with another configuration. */
+const CONSUMER_EXISTS = 10148;
+
+export interface IngestOptions {
+  /** Delay before a record is redelivered after a database failure (ms, default 5000). */
+  readonly retryDelayMs?: number;
+}
+
+export interface Ingest {
+  /**
+   * Stops pulling, finishes the records already received, then resolves. Idempotent. Records not
+   * acked by then are redelivered to another replica.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Stores every transcript published on the transcript stream, through the durable pull consumer
+ * INGEST_CONSUMER shared by all API replicas. A record is acked only after its transaction
+ * commits; an invalid one is logged and terminated; a database failure naks it for later.
+ */
+export async function startIngest(
+  nc: NatsConnection,
+  pool: Pool,
+  log: Logger,
+  options: IngestOptions = {},
+): Promise<Ingest> {
+  const ingestLog = log.child({ component: 'ingest' });
+  const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+  const jsm = await jetstreamManager(nc);
+  await ensureTranscriptStream(jsm);
+  await ensureIngestConsumer(jsm);
+
+  const consumer = await jetstream(nc).consumers.get(TRANSCRIPT_STREAM, INGEST_CONSUMER);
+  const messages = await consumer.consume({ max_messages: BATCH_SIZE });
+  let stopping = false;
+  const loop = (async () => {
+    for await (const msg of messages) await handleRecord(msg, pool, ingestLog, retryDelayMs);
+    if (!stopping) ingestLog.error('transcript consumer ended; records are no longer stored');
+  })();
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    stopping = true;
+    await messages.close();
+    await loop;
+  };
+  ingestLog.info({ stream: TRANSCRIPT_STREAM, consumer: INGEST_CONSUMER }, 'ingest started');
+  return { stop: () => (stopped ??= stop()) };
+}
+
+/** Creates the durable consumer, or brings an existing one to this configuration. */
+async function ensureIngestConsumer(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.consumers.add(TRANSCRIPT_STREAM, CONSUMER_CONFIG);
+    return;
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError) || error.code !== CONSUMER_EXISTS) {
+      throw new ConsumerSetupError(`cannot create consumer ${INGEST_CONSUMER}`, { cause: error });
+    }
+  }
+  try {
+    await jsm.consumers.update(TRANSCRIPT_STREAM, INGEST_CONSUMER, MUTABLE_CONFIG);
+  } catch (error) {
+    throw new ConsumerSetupError(`cannot update consumer ${INGEST_CONSUMER}`, { cause: error });
+  }
+}
+
+/** Stores one record and settles it: ack, term (never retry) or nak (retry after a delay). */
+async function handleRecord(
+  msg: JsMsg,
+  pool: Pool,
+  log: Logger,
+  retryDelayMs: number,
+): Promise<void> {
+  let recordLog = log.child({ seq: msg.seq, subject: msg.subject });
+  try {
+    const record = decodeRecord(msg);
+    recordLog = recordLog.child({ queueId: record.queueId, attemptId: record.attemptId });
+    const outcome = await storeTranscript(pool, record);
+    msg.ack();
+    recordLog.info({ outcome: outcome.kind }, 'transcript stored');
+  } catch (error) {
+    settleFailure(msg, recordLog, error, retryDelayMs);
+  }
+}
+
+function settleFailure(msg: JsMsg, log: Logger, error: unknown, retryDelayMs: number): void {
+  if (error instanceof InvalidRecordError) {
+    log.error({ issues: error.issues }, 'invalid transcript record; terminated');
+    // No reason text: servers before 2.10 ignore a `+TERM <reason>` acknowledgement entirely.
+    msg.term();
+    return;
+  }
+  if (error instanceof QueueIdConflictError) {
+    log.error({ err: error }, 'transcript queue id belongs to another tenant; terminated');
+    msg.term();
+    return;
+  }
+  const deliveries = msg.info.deliveryCount;
+  log.warn({ err: error, deliveries, retryDelayMs }, 'cannot store transcript; will retry');
+  msg.nak(retryDelayMs);
+}
