@@ -2,6 +2,8 @@
  * Public entry of the Zajoni API: what other packages (end-to-end tests, the operator, tools)
  * may import. Everything else under api/src is internal.
  */
+export { startApi } from './api.ts';
+export type { RunningApi } from './api.ts';
 export {
   DEFAULT_API_HOST,
   DEFAULT_API_PORT,
@@ -33,6 +35,11 @@ export {
   deriveMessageStatus,
 } from './messages/status.ts';
 export type { MessageStatus, StoredRecipientStatus } from './messages/status.ts';
+export { ERROR_CODES } from './http/error-boundary.ts';
+export { HEALTH_PATH } from './http/health.ts';
+export { GRAPHQL_PATH, createApiYoga } from './http/yoga.ts';
+export type { ApiYoga } from './http/yoga.ts';
+export { MAX_PAGE_SIZE, TENANT_HEADER } from './resolvers/index.ts';
 export {
   ConsumerSetupError,
   DuplicateTenantError,
