@@ -40,6 +40,8 @@ export { HEALTH_PATH } from './http/health.ts';
 export { GRAPHQL_PATH, createApiYoga } from './http/yoga.ts';
 export type { ApiYoga } from './http/yoga.ts';
 export { MAX_PAGE_SIZE, TENANT_HEADER } from './resolvers/index.ts';
+export { EXIT, USAGE, runAdmin } from './admin/commands.ts';
+export type { AdminIo } from './admin/commands.ts';
 export {
   ConsumerSetupError,
   DuplicateTenantError,

@@ -1,0 +1,292 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import { AUTH_VERIFY_SUBJECT, authReplySchema, type AuthReply } from '#shared';
+import {
+  EXIT,
+  checkCredentials,
+  createPool,
+  createTenant,
+  createUser,
+  runAdmin,
+  runMigrations,
+  startAuthResponder,
+  type AdminIo,
+  type AuthResponder,
+} from '../api/src/index.ts';
+import { LEVEL, createCaptureLog } from '../api/src/testing/capture-log.ts';
+import { startTestStack, type TestStack } from '../api/src/testing/stack.ts';
+
+const PASSWORD = 'correct horse battery';
+
+describe('accounts', () => {
+  let stack: TestStack;
+  const { log, lines } = createCaptureLog();
+
+  before(async () => {
+    stack = await startTestStack();
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  describe('admin CLI', () => {
+    /** Runs the CLI in-process with DATABASE_URL set, capturing its output. */
+    async function admin(
+      argv: string[],
+      options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+    ) {
+      let out = '';
+      let err = '';
+      const io: AdminIo = {
+        env: options.env ?? { DATABASE_URL: stack.databaseUrl, LOG_LEVEL: 'silent' },
+        out: (text) => void (out += text),
+        err: (text) => void (err += text),
+        readStdin: async () => options.stdin ?? '',
+      };
+      const status = await runAdmin(argv, io);
+      return { status, out, err };
+    }
+
+    it('migrates a fresh database once even when two starts race', async () => {
+      const [first, second] = await Promise.all([
+        runMigrations(stack.databaseUrl, log),
+        runMigrations(stack.databaseUrl, log),
+      ]);
+      const again = await admin(['migrate']);
+
+      assert.deepEqual(
+        [first.length + second.length, Math.min(first.length, second.length)],
+        [1, 0],
+      );
+      assert.deepEqual(again, { status: EXIT.ok, out: 'schema already up to date\n', err: '' });
+    });
+
+    it('creates a tenant and refuses to create it twice', async () => {
+      const created = await admin(['tenant', 'create', 'acme', '--name', 'Acme Corp']);
+      const again = await admin(['tenant', 'create', 'acme']);
+      const invalid = await admin(['tenant', 'create', 'Not_A_Label']);
+
+      assert.deepEqual(created, {
+        status: EXIT.ok,
+        out: 'created tenant acme (Acme Corp)\n',
+        err: '',
+      });
+      assert.deepEqual(again, {
+        status: EXIT.failed,
+        out: '',
+        err: 'zajoni-admin: tenant acme already exists\n',
+      });
+      assert.equal(invalid.status, EXIT.failed);
+      assert.match(invalid.err, /invalid tenant id "Not_A_Label"/);
+    });
+
+    it('creates a user from a password on stdin that then passes the credential check', async () => {
+      const created = await admin(
+        [
+          'user',
+          'create',
+          '--tenant',
+          'acme',
+          '--address',
+          'Carol@Example.COM',
+          '--password-stdin',
+        ],
+        { stdin: `${PASSWORD}\n` },
+      );
+
+      assert.equal(created.status, EXIT.ok, created.err);
+      assert.match(
+        created.out,
+        /^created user Carol@example\.com in tenant acme \(id [0-9A-Z]{26}\)\n$/,
+      );
+      const pool = createPool(stack.databaseUrl, log);
+      try {
+        const user = await checkCredentials(pool, {
+          address: 'Carol@example.com',
+          password: PASSWORD,
+        });
+        assert.equal(user?.address, 'Carol@example.com');
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('reports failures with status 1 and usage errors with status 2', async () => {
+      const unknownTenant = await admin([
+        'user',
+        'create',
+        '--tenant',
+        'nope',
+        '--address',
+        'a@b.example',
+        '--password',
+        PASSWORD,
+      ]);
+      const duplicate = await admin([
+        'user',
+        'create',
+        '--tenant',
+        'acme',
+        '--address',
+        'Carol@EXAMPLE.com',
+        '--password',
+        PASSWORD,
+      ]);
+      const shortPassword = await admin([
+        'user',
+        'create',
+        '--tenant',
+        'acme',
+        '--address',
+        'dan@example.com',
+        '--password',
+        'short',
+      ]);
+      const bothPasswords = await admin([
+        'user',
+        'create',
+        '--tenant',
+        'acme',
+        '--address',
+        'x@y.example',
+        '--password',
+        'p',
+        '--password-stdin',
+      ]);
+      const unknownFlag = await admin(['tenant', 'create', 'x', '--colour', 'red']);
+      const noCommand = await admin([]);
+      const noDatabase = await admin(['migrate'], { env: {} });
+
+      assert.deepEqual(
+        [unknownTenant, duplicate, shortPassword].map((r) => [r.status, r.err]),
+        [
+          [EXIT.failed, 'zajoni-admin: tenant nope does not exist\n'],
+          [EXIT.failed, 'zajoni-admin: user Carol@example.com already exists in tenant acme\n'],
+          [EXIT.failed, 'zajoni-admin: password must have at least 8 characters\n'],
+        ],
+      );
+      for (const usage of [bothPasswords, unknownFlag, noCommand]) {
+        assert.equal(usage.status, EXIT.usage);
+        assert.match(usage.err, /usage: zajoni-admin/);
+      }
+      assert.equal(noDatabase.status, EXIT.usage);
+      assert.match(noDatabase.err, /DATABASE_URL/);
+    });
+  });
+
+  describe('auth responder', () => {
+    let pool: Pool;
+    let nc: NatsConnection;
+    let responder: AuthResponder;
+
+    before(async () => {
+      await runMigrations(stack.databaseUrl, log);
+      pool = createPool(stack.databaseUrl, log);
+      nc = await connect({ servers: stack.natsUrl });
+      await createTenant(pool, 'initech');
+      await createUser(pool, 'initech', 'alice@example.com', PASSWORD);
+      responder = startAuthResponder(nc, pool, log);
+    });
+
+    after(async () => {
+      await responder?.stop();
+      await nc?.drain();
+      await pool?.end();
+    });
+
+    async function verify(body: unknown): Promise<{ reply: AuthReply; ms: number }> {
+      const start = performance.now();
+      const msg = await nc.request(AUTH_VERIFY_SUBJECT, JSON.stringify(body), { timeout: 5_000 });
+      return { reply: authReplySchema.parse(msg.json()), ms: performance.now() - start };
+    }
+
+    it('accepts the right password and names the account', async () => {
+      const { reply } = await verify({
+        tenant: 'initech',
+        username: 'alice@EXAMPLE.com',
+        password: PASSWORD,
+      });
+
+      assert.equal(reply.ok, true);
+      assert.ok(reply.ok);
+      assert.deepEqual(
+        { ...reply.user, id: '' },
+        { id: '', address: 'alice@example.com', tenant: 'initech' },
+      );
+    });
+
+    it('refuses a wrong password, an unknown user and another tenant alike', async () => {
+      const refusals = [
+        { tenant: 'initech', username: 'alice@example.com', password: 'wrong password' },
+        { tenant: 'initech', username: 'nobody@example.com', password: PASSWORD },
+        { tenant: 'acme', username: 'alice@example.com', password: PASSWORD },
+        { tenant: 'initech', username: 'not an address', password: PASSWORD },
+      ];
+      for (const request of refusals) {
+        const { reply } = await verify(request);
+        assert.deepEqual(reply, { ok: false, reason: 'invalid-credentials' });
+      }
+      assert.ok(
+        !lines.some((l) => JSON.stringify(l).includes('wrong password')),
+        'no password logged',
+      );
+    });
+
+    it('spends as long on an unknown user as on a wrong password', async () => {
+      const wrong = {
+        tenant: 'initech',
+        username: 'alice@example.com',
+        password: 'wrong password',
+      };
+      const unknown = {
+        tenant: 'initech',
+        username: 'nobody@example.com',
+        password: 'wrong password',
+      };
+      const median = async (body: unknown) => {
+        const times: number[] = [];
+        for (let i = 0; i < 5; i += 1) times.push((await verify(body)).ms);
+        return times.sort((a, b) => a - b)[2] ?? 0;
+      };
+
+      const [wrongMs, unknownMs] = [await median(wrong), await median(unknown)];
+
+      // Without the dummy verify an unknown user would answer in about a millisecond.
+      assert.ok(
+        unknownMs > wrongMs * 0.5,
+        `unknown ${unknownMs} ms vs wrong password ${wrongMs} ms`,
+      );
+    });
+
+    it('answers a malformed request with unavailable and logs it', async () => {
+      const { reply } = await verify({ tenant: 'initech', username: 'alice@example.com' });
+
+      assert.deepEqual(reply, { ok: false, reason: 'unavailable' });
+      const logged = lines.find((l) => l.msg === 'invalid auth request');
+      assert.equal(logged?.level, LEVEL.error);
+      assert.deepEqual(logged?.issues, [
+        'password: Invalid input: expected string, received undefined',
+      ]);
+    });
+
+    it('stops answering once stopped', async () => {
+      const second = startAuthResponder(nc, pool, log);
+      await responder.stop();
+      const { reply } = await verify({
+        tenant: 'initech',
+        username: 'alice@example.com',
+        password: PASSWORD,
+      });
+      await second.stop();
+
+      assert.equal(reply.ok, true, 'the other member of the queue group still answers');
+      await assert.rejects(
+        nc.request(AUTH_VERIFY_SUBJECT, '{}', { timeout: 1_000 }),
+        /503|no responders/i,
+      );
+    });
+  });
+});
