@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, startProcess, waitFor, type Managed } from './process.ts';
+import { canConnect, freePort, startProcess, waitFor, type Managed } from './process.ts';
 
 export interface NatsInstance {
   readonly url: string;
@@ -33,15 +32,4 @@ export async function startNats(options: { dir: string; port?: number }): Promis
 
 function binary(): string {
   return process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

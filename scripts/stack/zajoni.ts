@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { connect as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, startProcess, waitFor, type Managed } from './process.ts';
+import { canConnect, freePort, startProcess, waitFor, type Managed } from './process.ts';
 
 const run = promisify(execFile);
 
@@ -157,15 +156,4 @@ export async function graphql<T>(
   if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   if (!body.data) throw new Error(`GraphQL answered ${response.status} without data`);
   return body.data;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

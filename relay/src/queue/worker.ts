@@ -44,6 +44,8 @@ export interface ReceiptInput {
   transcripts: Transcript[];
   originalHeaders: string;
   now: Date;
+  /** The message outlived its lifetime: deferred recipients are reported as failed. */
+  expired?: boolean;
 }
 
 export interface WorkerDeps {
@@ -232,7 +234,7 @@ async function sendReceipts(
     await queueReceipt(deps, entry, await deps.buildConfirmation(input), 'c');
   }
   if (values.includes('bounced') || (expired && values.includes('deferred'))) {
-    await queueReceipt(deps, entry, await deps.buildFailureNotice(input), 'f');
+    await queueReceipt(deps, entry, await deps.buildFailureNotice({ ...input, expired }), 'f');
   }
 }
 
