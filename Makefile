@@ -30,10 +30,11 @@ $(NPM_STAMP): package.json package-lock.json
 	@touch $@
 
 demo: deps
-	tsx scripts/demo.ts
+	node --import tsx scripts/demo.ts
 
+# One node process (no tsx wrapper), so Ctrl-C reaches the script once and it stops the stack.
 up: deps
-	tsx scripts/up.ts
+	node --import tsx scripts/up.ts
 
 test: deps typecheck lint test-unit test-integration
 

@@ -27,9 +27,15 @@ Mail client settings (outgoing server):
 Send to any address @${LOCAL.recipientDomain}. Records: ${stack.api.graphqlUrl}
 (HTTP Basic auth with the same username and password). Ctrl-C stops everything.`);
 
+// Ctrl-C in a terminal signals the whole process group, and impatient users press it twice:
+// every signal after the first is ignored until the stack has stopped.
+let stopping = false;
 const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping…');
   await stack.stop();
   process.exit(0);
 };
-process.once('SIGINT', () => void shutdown());
-process.once('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
