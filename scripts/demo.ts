@@ -1,13 +1,15 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL, startLocalStack } from './stack/local.ts';
-import { ROOT } from './stack/zajoni.ts';
 import { formatRecord, submitWithSwaks, waitForReceipt, waitForRecord } from './round-trip.ts';
 
 // `make demo`: the main job once, end to end, on a private local stack. Exits 0 when the
 // recipient's server accepted the message, the record is readable over GraphQL with that
 // server's queued-as reply, and the sender's receipt arrived; non-zero with the reason otherwise.
 
-const dir = join(ROOT, '.zajoni', `demo-${Date.now()}`);
+// Under the system's temporary directory, not the clone: PostgreSQL and Postfix run as their own
+// users and must reach their folders, which a private checkout (mode 0700) would not allow.
+const dir = join(tmpdir(), `zajoni-demo-${Date.now()}`);
 
 async function demo(): Promise<void> {
   console.log(`starting NATS, PostgreSQL, DNS, Postfix, the API and a relay under ${dir}`);

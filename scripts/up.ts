@@ -1,12 +1,12 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL, startLocalStack } from './stack/local.ts';
-import { ROOT } from './stack/zajoni.ts';
 
 // `make up`: the demo's stack, kept running until Ctrl-C, with fixed ports so a mail client can
 // be pointed at it. Mail to any address at recipient.test or sender.test lands in Postfix's
-// mailboxes under .zajoni/up/postfix/mail.
+// mailboxes under <tmp>/zajoni-up/postfix/mail (outside the clone: see demo.ts).
 
-const dir = join(ROOT, '.zajoni', 'up');
+const dir = join(tmpdir(), 'zajoni-up');
 const stack = await startLocalStack({
   dir,
   submissionPort: Number(process.env.SUBMISSION_PORT ?? 2587),
