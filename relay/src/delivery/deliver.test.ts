@@ -57,6 +57,7 @@ describe('deliverToDomain', () => {
       code: 250,
       enhanced: '2.6.0',
       lines: ['250 2.6.0 Ok: queued as 4ZxK2b1Q9Nz3'],
+      raw: Buffer.from('250 2.6.0 Ok: queued as 4ZxK2b1Q9Nz3\r\n').toString('base64'),
     });
     assert.equal(t?.remoteQueueId, '4ZxK2b1Q9Nz3');
     assert.deepEqual(t?.recipients, [
@@ -89,7 +90,7 @@ describe('deliverToDomain', () => {
     );
   });
 
-  it('keeps a multi-line banner and a multi-line 550 as one reply each; the other recipient is delivered', async () => {
+  it('B06: waits for the whole banner, keeps it and a multi-line 550 as one reply each; the other recipient is delivered', async () => {
     const banner = ['220-mx.test ESMTP', '220-Unsolicited bulk mail is not welcome', '220 ready'];
     const refusal = [
       '550-5.1.1 The email account that you tried to reach does not exist.',
@@ -99,6 +100,8 @@ describe('deliverToDomain', () => {
     const mx = await startScriptedMx(
       basicScript({
         banner,
+        // Three writes 300 ms apart; a byte before the last one is answered 554 and closed.
+        bannerLineDelayMs: 300,
         overrides: (c) => (c === 'RCPT TO:<nobody@example.net>' ? refusal : undefined),
       }),
     );
@@ -108,7 +111,13 @@ describe('deliverToDomain', () => {
 
     const banners = t?.steps.filter((s) => s.kind === 'banner') ?? [];
     assert.equal(banners.length, 1);
-    assert.deepEqual(banners[0]?.reply, { code: 220, enhanced: null, lines: banner });
+    assert.equal(mx.connections[0]?.pregreeted, false);
+    assert.deepEqual(banners[0]?.reply?.lines, banner);
+    assert.equal(banners[0]?.reply?.code, 220);
+    assert.equal(
+      Buffer.from(banners[0]?.reply?.raw ?? '', 'base64').toString(),
+      banner.map((l) => `${l}\r\n`).join(''),
+    );
     const rcpts = t?.steps.filter((s) => s.kind === 'rcpt') ?? [];
     assert.deepEqual(
       rcpts.map((s) => [s.command, s.reply?.lines]),
@@ -131,6 +140,14 @@ describe('deliverToDomain', () => {
       ],
     );
     assert.equal(t?.recipients[0]?.reply?.lines.length, 3);
+    assert.deepEqual(mx.connections[0]?.commands.slice(0, 5), [
+      'EHLO relay.test',
+      'MAIL FROM:<alice@example.org> BODY=8BITMIME',
+      'RCPT TO:<nobody@example.net>',
+      'RCPT TO:<bob@example.net>',
+      'DATA',
+    ]);
+    assert.deepEqual(mx.connections[0]?.messages, [job.body]);
     assert.equal(t?.outcome, 'partial');
   });
 

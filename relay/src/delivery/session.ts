@@ -1,9 +1,11 @@
+import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Logger, RecipientOutcome, TlsInfo, TranscriptStep } from '#shared';
 import { createStepRecorder, describeTls, type StepRecorder } from '../transcript/index.ts';
 import { NO_CAPABILITIES, parseEhlo } from './ehlo.ts';
 import { ConnectTimeoutError } from './errors.ts';
+import { createReplyTap, type ReplyTap } from './reply-tap.ts';
 import { screenRecipients } from './screen.ts';
 import { describeTlsSocket, failedTls } from './tls-info.ts';
 import { createTrafficLogger } from './traffic-log.ts';
@@ -68,6 +70,7 @@ export interface SessionResult {
 
 interface SessionState {
   recorder: StepRecorder;
+  tap: ReplyTap;
   tls: TlsInfo | null;
   tlsFailed: boolean;
   error: string | null;
@@ -83,6 +86,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
   const startedAt = new Date();
   const state: SessionState = {
     recorder: createStepRecorder(),
+    tap: createReplyTap(),
     tls: null,
     tlsFailed: false,
     error: null,
@@ -142,6 +146,8 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
   const logger = createTrafficLogger({
     recorder: state.recorder,
     beforeCommand: () => completeTls(conn, state),
+    connected: () => tapSocket(conn, state),
+    rawReply: () => state.tap.take(),
     log: request.log,
   });
   const conn = new SMTPConnection({
@@ -205,11 +211,18 @@ function openSession(
   });
 }
 
+/** Reads the exact reply bytes from the socket nodemailer reads, whichever it is now. */
+function tapSocket(conn: SMTPConnection, state: SessionState) {
+  const socket: unknown = conn._socket;
+  if (socket instanceof Socket) state.tap.attach(socket);
+}
+
 /** Closes the TLS step with what the handshake gave, once nodemailer sends its next command. */
 function completeTls(conn: SMTPConnection, state: SessionState) {
   if (state.recorder.openEvent() !== 'tls') return;
   const socket = conn._socket;
   if (!(socket instanceof TLSSocket)) return;
+  state.tap.attach(socket);
   state.tls = describeTlsSocket(socket);
   state.recorder.tlsEstablished(describeTls(state.tls));
 }
@@ -279,6 +292,7 @@ function finish(
   sent: string[],
   refused: RecipientOutcome[],
 ): SessionResult {
+  state.tap.detach();
   const steps = state.recorder.finish();
   const { tls, error } = state;
   return { stage, startedAt, endedAt: new Date(), steps, tls, error, sent, refused };
