@@ -10,7 +10,15 @@ import { basicScript, CLOSE, startScriptedMx } from './testing/scripted-mx.ts';
 import { startSmtpServerMx } from './testing/smtp-server-mx.ts';
 
 const log = createLogger('delivery-test', process.env.LOG_LEVEL ?? 'silent');
-const timeouts = { connectMs: 2_000, greetingMs: 2_000, socketMs: 5_000 };
+const timeouts = {
+  connectMs: 2_000,
+  greetingMs: 2_000,
+  mailMs: 5_000,
+  rcptMs: 5_000,
+  dataInitMs: 5_000,
+  dataBlockMs: 5_000,
+  endOfDataMs: 5_000,
+};
 const resolver = staticResolver([{ host: 'mx.test', preference: 10, addresses: ['127.0.0.1'] }]);
 
 function validated(transcripts: Transcript[]): Transcript[] {

@@ -14,16 +14,40 @@ import { createTrafficLogger } from './traffic-log.ts';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** Time to wait for the 220 banner and for the TLS handshake, each, in ms (RFC 5321 4.5.3.2.1). */
 export const DEFAULT_GREETING_TIMEOUT_MS = 300_000;
-/** Time a reply may take once connected, in ms (RFC 5321 4.5.3.2.6: 10 minutes after the dot). */
-export const DEFAULT_SOCKET_TIMEOUT_MS = 600_000;
 /** Time to wait for the reply to QUIT before closing anyway, in ms. */
 const QUIT_WAIT_MS = 5_000;
 
+/**
+ * How long each stage may take, in ms. Apart from the connect, the banner and the handshake,
+ * each is an inactivity limit: the time the server may stay silent (or, while the message is
+ * written, the time a write may stall).
+ */
 export interface SessionTimeouts {
   connectMs: number;
+  /** The 220 banner and the TLS handshake (RFC 5321 section 4.5.3.2.1: 5 minutes). */
   greetingMs: number;
-  socketMs: number;
+  /** The reply to MAIL (4.5.3.2.2: 5 minutes); also EHLO, STARTTLS, RSET and QUIT. */
+  mailMs: number;
+  /** The reply to each RCPT (4.5.3.2.3: 5 minutes). */
+  rcptMs: number;
+  /** The reply to DATA (4.5.3.2.4: 2 minutes). */
+  dataInitMs: number;
+  /** A stalled write of the message (4.5.3.2.5: 3 minutes per block). */
+  dataBlockMs: number;
+  /** The reply to the final dot (4.5.3.2.6: 10 minutes). */
+  endOfDataMs: number;
 }
+
+/** RFC 5321 section 4.5.3.2's values, and 30 s to connect. */
+export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
+  connectMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  greetingMs: DEFAULT_GREETING_TIMEOUT_MS,
+  mailMs: 300_000,
+  rcptMs: 300_000,
+  dataInitMs: 120_000,
+  dataBlockMs: 180_000,
+  endOfDataMs: 600_000,
+};
 
 /** One address of one mail server. */
 export interface SessionTarget {
@@ -75,6 +99,10 @@ interface SessionState {
   tlsFailed: boolean;
   error: string | null;
   seen: WeakSet<object>;
+  /** Inactivity limit of each command still waiting for its reply, oldest first, in ms. */
+  awaiting: { what: string; ms: number }[];
+  /** What the inactivity limit now in force is for, to name a timeout. */
+  waitingFor: { what: string; ms: number } | null;
 }
 
 /**
@@ -91,6 +119,8 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     tlsFailed: false,
     error: null,
     seen: new WeakSet(),
+    awaiting: [],
+    waitingFor: null,
   };
   const conn = createConnection(request, state);
   // Every failure is emitted as 'error' too; without a listener EventEmitter would throw it.
@@ -145,7 +175,22 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
   const { target, timeouts } = request;
   const logger = createTrafficLogger({
     recorder: state.recorder,
-    beforeCommand: () => completeTls(conn, state),
+    beforeCommand: (line) => {
+      completeTls(conn, state);
+      state.awaiting.push(commandTimeout(line, timeouts));
+      applyTimeout(conn, state, timeouts);
+    },
+    afterReply: (text) => {
+      state.awaiting.shift();
+      // RFC 5321 4.5.3.2.5: while the message is written, a stalled write is what is limited.
+      const writing = text.startsWith('354') && state.awaiting.length === 0;
+      const data = { what: 'writing the message', ms: timeouts.dataBlockMs };
+      applyTimeout(conn, state, timeouts, writing ? data : null);
+    },
+    messageWritten: () => {
+      state.awaiting.push({ what: 'the reply to the final dot', ms: timeouts.endOfDataMs });
+      applyTimeout(conn, state, timeouts);
+    },
     connected: () => tapSocket(conn, state),
     rawReply: () => state.tap.take(),
     log: request.log,
@@ -167,7 +212,9 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
     // nodemailer's connectionTimeout bounds the whole setup: TCP, banner and TLS handshake.
     connectionTimeout: timeouts.connectMs + 2 * timeouts.greetingMs,
     greetingTimeout: timeouts.greetingMs,
-    socketTimeout: timeouts.socketMs,
+    // Until the first command nodemailer's own greeting and handshake timers are the limits;
+    // from then on each command sets its own (applyTimeout).
+    socketTimeout: timeouts.connectMs + 2 * timeouts.greetingMs,
     logger,
     transactionLog: true,
     debug: false,
@@ -211,6 +258,35 @@ function openSession(
   });
 }
 
+/** The inactivity limit while waiting for the reply to a command (RFC 5321 4.5.3.2). */
+function commandTimeout(line: string, timeouts: SessionTimeouts): { what: string; ms: number } {
+  const verb = /^[A-Za-z]+/.exec(line)?.[0].toUpperCase() ?? '';
+  const what = `the reply to ${verb || 'a command'}`;
+  if (verb === 'RCPT') return { what, ms: timeouts.rcptMs };
+  if (verb === 'DATA') return { what, ms: timeouts.dataInitMs };
+  return { what, ms: timeouts.mailMs };
+}
+
+/**
+ * Sets the socket's inactivity limit for what the session now waits for: with pipelined
+ * commands (RFC 2920) the longest limit of those still unanswered. nodemailer turns the socket's
+ * 'timeout' into an ETIMEDOUT error, which ends the session.
+ */
+function applyTimeout(
+  conn: SMTPConnection,
+  state: SessionState,
+  timeouts: SessionTimeouts,
+  override: { what: string; ms: number } | null = null,
+) {
+  const longest = state.awaiting.reduce<{ what: string; ms: number } | null>(
+    (a, b) => (a && a.ms >= b.ms ? a : b),
+    null,
+  );
+  state.waitingFor = override ?? longest ?? { what: 'the server', ms: timeouts.mailMs };
+  const socket: unknown = conn._socket;
+  if (socket instanceof Socket) socket.setTimeout(state.waitingFor.ms);
+}
+
 /** Reads the exact reply bytes from the socket nodemailer reads, whichever it is now. */
 function tapSocket(conn: SMTPConnection, state: SessionState) {
   const socket: unknown = conn._socket;
@@ -234,8 +310,13 @@ function completeTls(conn: SMTPConnection, state: SessionState) {
 function noteFailure(state: SessionState, error: unknown) {
   if (typeof error !== 'object' || error === null || state.seen.has(error)) return;
   state.seen.add(error);
-  const { message, code, response } = readError(error);
-  const description = code && !message.startsWith(code) ? `${code}: ${message}` : message;
+  const { message, code, response, timeoutType } = readError(error);
+  const waited = state.waitingFor;
+  const detail =
+    timeoutType === 'SOCKET_TIMEOUT' && waited
+      ? `no activity for ${waited.ms} ms waiting for ${waited.what}`
+      : message;
+  const description = code && !detail.startsWith(code) ? `${code}: ${detail}` : detail;
   if (state.recorder.openEvent() === 'tls') {
     state.tlsFailed = true;
     state.tls = failedTls(message);
@@ -249,12 +330,19 @@ function readError(error: object): {
   message: string;
   code: string | null;
   response: string | null;
+  timeoutType: string | null;
 } {
-  const fields = error as { message?: unknown; code?: unknown; response?: unknown };
+  const fields = error as {
+    message?: unknown;
+    code?: unknown;
+    response?: unknown;
+    timeoutType?: unknown;
+  };
   return {
     message: typeof fields.message === 'string' ? fields.message : String(error),
     code: typeof fields.code === 'string' ? fields.code : null,
     response: typeof fields.response === 'string' ? fields.response : null,
+    timeoutType: typeof fields.timeoutType === 'string' ? fields.timeoutType : null,
   };
 }
 

@@ -17,7 +17,11 @@ export interface BunyanStyleLogger {
 export interface TrafficLoggerOptions {
   recorder: StepRecorder;
   /** Runs before a command is recorded; the session closes the TLS step here. */
-  beforeCommand: () => void;
+  beforeCommand: (line: string) => void;
+  /** Runs once a reply is recorded. */
+  afterReply?: (text: string) => void;
+  /** Runs once the message has been written, final dot included. */
+  messageWritten?: () => void;
   /** Runs when the TCP connection is up, before any byte is read; the session taps it here. */
   connected?: () => void;
   /** The exact bytes of the reply being recorded, when captured beside nodemailer. */
@@ -47,17 +51,19 @@ export function createTrafficLogger(options: TrafficLoggerOptions): BunyanStyleL
       const fields = isRecord(entry) ? entry : {};
       const text = typeof message === 'string' ? message : '';
       if (level === 'debug' && fields.tnx === 'client') {
-        options.beforeCommand();
+        options.beforeCommand(text);
         recorder.sent(text);
         log.debug({ command: loggable(text) }, 'smtp command');
       } else if (level === 'debug' && fields.tnx === 'server') {
         recorder.received(text, options.rawReply?.() ?? null);
+        options.afterReply?.(text);
         log.debug({ reply: text }, 'smtp reply');
       } else if (level === 'info' && fields.tnx === 'network' && isText(fields.remoteAddress)) {
         options.connected?.();
         recorder.connected(describeConnection(fields));
       } else if (level === 'info' && fields.tnx === 'message' && isCount(fields.outByteCount)) {
         recorder.messageSent(fields.outByteCount);
+        options.messageWritten?.();
       } else if (fields.tnx !== 'message') {
         log.debug({ tnx: fields.tnx }, format(text, ...args));
       }
