@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -36,12 +36,20 @@ export const MX_DOMAINS = ['recipient.test', 'sender.test', 'xn--bcher-kva.test'
  */
 export interface ScriptedStack {
   readonly dir: string;
-  readonly nats: NatsInstance;
-  readonly postgres: PostgresInstance;
+  nats: NatsInstance;
+  postgres: PostgresInstance;
   readonly dns: DnsInstance;
-  readonly api: ApiProcess;
+  api: ApiProcess;
   readonly mx: ScriptedMx;
   relay: RelayProcess;
+  /** Starts NATS again on the same port and store, after `nats.stop()` or `nats.kill()`. */
+  startNats(): Promise<void>;
+  /** Stops the API and PostgreSQL (fast shutdown). */
+  stopDatabase(): Promise<void>;
+  /** Starts PostgreSQL on the same port and data, then the API. */
+  startDatabase(): Promise<void>;
+  /** Starts another relay process with the same settings, logging to its own file. */
+  startRelay(): Promise<RelayProcess>;
   /** Entries waiting in the queue stream (JetStream's own count). */
   queuedCount(): Promise<number>;
   /** Runs a query on the API's database. */
@@ -94,10 +102,13 @@ export async function startScriptedStack(options: {
     };
     const relay = await startRelayProcess(dir, settings);
     const db = new Pool({ connectionString: postgres.url, max: 2 });
+    // Fault tests stop PostgreSQL under it: idle clients fail, and are replaced on next use.
+    db.on('error', () => undefined);
     stops.push(() => db.end());
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1 });
     stops.push(() => nc.close());
     const jsm = await jetstreamManager(nc);
+    let relays = 0;
     const stack: ScriptedStack = {
       dir,
       nats,
@@ -113,10 +124,36 @@ export async function startScriptedStack(options: {
         return (await db.query<T>(sql, values)).rows;
       },
       async relayLog() {
-        return readFile(join(dir, 'relay.log'), 'utf8');
+        const names = (await readdir(dir)).filter((n) => /^relay(-\d+)?\.log$/.test(n)).sort();
+        const texts = await Promise.all(names.map((n) => readFile(join(dir, n), 'utf8')));
+        return texts.join('\n');
+      },
+      async startNats() {
+        stack.nats = await startNats({ dir: join(dir, 'nats'), port: nats.port });
+      },
+      async stopDatabase() {
+        await stack.api.process.stop();
+        await stack.postgres.stop();
+      },
+      async startDatabase() {
+        stack.postgres = await startPostgres({ dir: join(dir, 'postgres'), port: postgres.port });
+        stack.api = await startApiProcess({
+          dir,
+          databaseUrl: postgres.url,
+          natsUrl: nats.url,
+          port: Number(new URL(api.url).port),
+        });
+      },
+      async startRelay() {
+        relays += 1;
+        stack.relay = await startRelayProcess(dir, settings, `relay-${relays}.log`);
+        return stack.relay;
       },
       stop,
     };
+    stops.push(() => stack.nats.stop());
+    stops.push(() => stack.postgres.stop());
+    stops.push(() => stack.api.process.stop());
     stops.push(() => stack.relay.process.stop());
     return stack;
   } catch (error) {

@@ -84,6 +84,8 @@ export function createHooks(deps: SubmissionDeps) {
       );
     },
 
+    // LIMITATION: smtp-server splits MAIL and RCPT at spaces, so a quoted local part with a space
+    // or `@` in it (`"john doe"@example.org`) is refused with 501 before this hook runs.
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
       if (hasControlCharacters(address.address, address.args)) {
         return done(replies.controlCharacters());
