@@ -42,6 +42,11 @@ export interface DeliveryOptions {
   heloName: string;
   /** Timeouts in ms; each defaults to DEFAULT_SESSION_TIMEOUTS' (RFC 5321 section 4.5.3.2). */
   timeouts?: Partial<SessionTimeouts>;
+  /**
+   * CA certificates (PEM) trusted besides the system's when verifying a server's certificate;
+   * for a private PKI and for tests. Verification is recorded, not required (RFC 7435).
+   */
+  trustedCa?: readonly string[];
   /** Most connections per attempt; default DEFAULT_MAX_CONNECTIONS. */
   maxConnections?: number;
   log: Logger;
@@ -129,6 +134,7 @@ function sessionRequest(
     recipients: job.recipients,
     body: job.body,
     eightBit: job.entry.body === '8bitmime',
+    trustedCa: options.trustedCa ?? [],
     timeouts: { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts },
     log: log.child({ host: target.host, ip: target.ip }),
   };

@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { rootCertificates, TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Logger, RecipientOutcome, TlsInfo, TranscriptStep } from '#shared';
 import { createStepRecorder, describeTls, type StepRecorder } from '../transcript/index.ts';
@@ -65,6 +65,8 @@ export interface SessionRequest {
   sender: string;
   recipients: readonly string[];
   body: Buffer;
+  /** CA certificates trusted besides the system's, PEM; to verify servers of a private PKI. */
+  trustedCa: readonly string[];
   /** Declare BODY=8BITMIME when the server offers it (RFC 6152). */
   eightBit: boolean;
   timeouts: SessionTimeouts;
@@ -208,7 +210,11 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
     // RFC 7435: encrypt whenever possible, verify and record, but never refuse for it.
     // LIMITATION: no DANE (RFC 7672) or MTA-STS (RFC 8461): a domain that asks for verified TLS
     // still gets cleartext or an unverified certificate when that is all that works.
-    tls: { rejectUnauthorized: false, servername: target.host },
+    tls: {
+      rejectUnauthorized: false,
+      servername: target.host,
+      ...(request.trustedCa.length > 0 ? { ca: [...rootCertificates, ...request.trustedCa] } : {}),
+    },
     // nodemailer's connectionTimeout bounds the whole setup: TCP, banner and TLS handshake.
     connectionTimeout: timeouts.connectMs + 2 * timeouts.greetingMs,
     greetingTimeout: timeouts.greetingMs,
