@@ -41,6 +41,7 @@ export async function openRaw(options: RawOptions): Promise<RawSmtp> {
   const socket: Socket = options.tls
     ? tlsConnect({ socket: tcp, servername: 'relay.zajoni.test', rejectUnauthorized: false })
     : tcp;
+  tcp.setNoDelay(true);
   tcp.on('error', () => undefined);
   let buffer = '';
   const waiting: ((reply: RawReply | Error) => void)[] = [];
