@@ -245,11 +245,41 @@ describe('deliverToDomain and the bytes of the message', () => {
     assert.equal(t?.outcome, 'delivered');
   });
 
-  it('sends 8-bit bytes as they were queued', async () => {
-    const { message } = await wireBytes('Subject: caf\xe9\r\n\r\n\xff\xfe\r\n');
+  it('sends an 8-bit body as queued to a server that offers 8BITMIME', async () => {
+    const { message } = await wireBytes('Subject: cafe\r\n\r\ncaf\xe9 \xff\xfe\r\n');
     assert.equal(
       Buffer.from(message, 'latin1').toString('hex'),
-      Buffer.from('Subject: caf\xe9\r\n\r\n\xff\xfe\r\n.\r\n', 'latin1').toString('hex'),
+      Buffer.from('Subject: cafe\r\n\r\ncaf\xe9 \xff\xfe\r\n.\r\n', 'latin1').toString('hex'),
     );
+  });
+
+  async function screened(extensions: string[], body: string) {
+    const mx = await startScriptedMx(basicScript({ extensions }));
+    servers.push(mx);
+    const job = makeJob({ recipients: ['bob@example.net'], body: Buffer.from(body) });
+    return { t: await deliver(job, mx), mx };
+  }
+
+  it('refuses with 5.6.3 to send 8-bit content to a server without 8BITMIME, sending nothing', async () => {
+    const { t, mx } = await screened(['PIPELINING'], 'Subject: x\r\n\r\nGrüße\r\n');
+    assert.deepEqual(mx.connections[0]?.commands, ['EHLO relay.test', 'QUIT']);
+    assert.deepEqual(
+      t?.recipients.map((r) => [r.status, r.reason?.slice(0, 5)]),
+      [['bounced', '5.6.3']],
+    );
+  });
+
+  it('refuses with 5.6.7 to send UTF-8 headers to a server without SMTPUTF8 (B09)', async () => {
+    const { t, mx } = await screened(['8BITMIME'], 'Subject: Grüße\r\n\r\nhi\r\n');
+    assert.deepEqual(mx.connections[0]?.commands, ['EHLO relay.test', 'QUIT']);
+    assert.match(t?.recipients[0]?.reason ?? '', /^5\.6\.7 the message header needs SMTPUTF8/);
+    assert.equal(t?.outcome, 'bounced');
+  });
+
+  it('sends UTF-8 headers to a server that offers SMTPUTF8', async () => {
+    const body = 'Subject: Grüße\r\n\r\nhi\r\n';
+    const { t, mx } = await screened(['8BITMIME', 'SMTPUTF8'], body);
+    assert.equal(t?.outcome, 'delivered');
+    assert.deepEqual(mx.connections[0]?.messages.map(String), [body]);
   });
 });

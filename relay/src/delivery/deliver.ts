@@ -79,6 +79,8 @@ export async function deliverToDomain(
   return transcripts;
 }
 
+// LIMITATION: no connection reuse: every job opens its own connections, so several messages to
+// one domain cost one TCP and TLS setup each, and a server limiting connections may defer some.
 async function deliverToHosts(
   job: DeliveryJob,
   hosts: readonly MxHost[],

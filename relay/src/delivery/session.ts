@@ -151,6 +151,8 @@ async function transact(
     sender,
     recipients: request.recipients,
     size: body.length,
+    utf8Headers: hasHighBytes(body.subarray(0, headerEnd(body))),
+    eightBit: hasHighBytes(body),
     capabilities: ehlo?.kind === 'ehlo' ? parseEhlo(ehlo.reply) : NO_CAPABILITIES,
     server: `${request.target.host} [${request.target.ip}]`,
   });
@@ -159,9 +161,8 @@ async function transact(
   }
   if (screening.send.length === 0) return { sent: [], refused: screening.refused };
 
-  // LIMITATION: BODY=8BITMIME is declared only when offered; to a server without 8BITMIME an
-  // 8-bit body is sent unchanged instead of being converted (RFC 6152 section 3), which a
-  // strict server may refuse or damage.
+  // BODY=8BITMIME is declared when offered; screenRecipients kept 8-bit content from a server
+  // without it.
   const envelope = {
     from: sender,
     to: screening.send,
@@ -171,6 +172,16 @@ async function transact(
   const error = await sendMessage(conn, envelope, body);
   if (error) noteFailure(state, error);
   return { sent: screening.send, refused: screening.refused };
+}
+
+function hasHighBytes(bytes: Buffer): boolean {
+  return bytes.some((b) => b > 0x7f);
+}
+
+/** Length of the header block, up to the blank line (RFC 5322 section 2.1). */
+function headerEnd(body: Buffer): number {
+  const end = body.indexOf('\r\n\r\n');
+  return end === -1 ? body.length : end;
 }
 
 function createConnection(request: SessionRequest, state: SessionState): SMTPConnection {

@@ -255,7 +255,8 @@ async function sendDelayNotice(deps: WorkerDeps, input: ReceiptInput) {
 /**
  * Every transcript of the earlier rounds of this entry's recipients, then this round's: the
  * failure and delay notices carry the whole history. Earlier rounds are read from the results
- * bucket; a round whose result has expired there is missing from the history.
+ * bucket. LIMITATION: a round whose result has expired there (the bucket's TTL is the message
+ * lifetime plus a day in main.ts) is missing from the history.
  */
 async function roundsSoFar(
   deps: WorkerDeps,
