@@ -62,6 +62,8 @@ describe('infrastructure faults', () => {
     const client = await session();
     const before = await send(client, 'nats-before@recipient.test');
     assert.equal(before.code, 250);
+    // Its delivery settled first: one under way when NATS stops may arrive twice (README).
+    await waitForAttempts(stack, queuedId(before) ?? '');
 
     await stack.nats.stop();
     const during = await send(client, 'nats-during@recipient.test');
