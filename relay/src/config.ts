@@ -46,6 +46,26 @@ const relayEnvSchema = z.object({
   DELIVERY_ACK_WAIT_MS: envPositiveInt(60_000),
   /** How long a message is retried before it expires, in ms. Default 5 days. */
   MESSAGE_LIFETIME_MS: envPositiveInt(5 * DAY_MS),
+  /** Wait before the first retry, in ms; it doubles each round. Default 5 minutes. */
+  RETRY_MIN_BACKOFF_MS: envPositiveInt(300_000),
+  /** Longest wait between retries the relay picks itself, in ms. Default 1 hour. */
+  RETRY_MAX_BACKOFF_MS: envPositiveInt(3_600_000),
+  /** Age at which the sender is told, once, that delivery is delayed, in ms. Default 4 hours. */
+  DELAY_NOTICE_AFTER_MS: envPositiveInt(4 * 3_600_000),
+  /** TCP connect timeout to a recipient's server, in ms. Default 30 s. */
+  SMTP_CONNECT_TIMEOUT_MS: envPositiveInt(30_000),
+  /** Wait for the 220 banner and for the TLS handshake, in ms (RFC 5321 4.5.3.2.1: 5 min). */
+  SMTP_GREETING_TIMEOUT_MS: envPositiveInt(300_000),
+  /** Wait for the reply to MAIL, in ms (RFC 5321 4.5.3.2.2: 5 min); also EHLO, STARTTLS, RSET. */
+  SMTP_MAIL_TIMEOUT_MS: envPositiveInt(300_000),
+  /** Wait for the reply to each RCPT, in ms (RFC 5321 4.5.3.2.3: 5 min). */
+  SMTP_RCPT_TIMEOUT_MS: envPositiveInt(300_000),
+  /** Wait for the reply to DATA, in ms (RFC 5321 4.5.3.2.4: 2 min). */
+  SMTP_DATA_INIT_TIMEOUT_MS: envPositiveInt(120_000),
+  /** Longest stall while writing the message, in ms (RFC 5321 4.5.3.2.5: 3 min). */
+  SMTP_DATA_BLOCK_TIMEOUT_MS: envPositiveInt(180_000),
+  /** Wait for the reply to the final dot, in ms (RFC 5321 4.5.3.2.6: 10 min). */
+  SMTP_END_OF_DATA_TIMEOUT_MS: envPositiveInt(600_000),
   /** Address receipts are sent from. Default postmaster@RELAY_HOSTNAME. */
   CONFIRMATION_FROM: z.email().optional(),
   /** Timeout for the API's answer to an AUTH check, in ms. */
@@ -59,6 +79,10 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv = process.env): RelayConf
   const schema = relayEnvSchema.superRefine((value, ctx) => {
     if (Boolean(value.TLS_KEY_FILE) !== Boolean(value.TLS_CERT_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['TLS_CERT_FILE'], message: 'set with TLS_KEY_FILE' });
+    }
+    if (value.RETRY_MAX_BACKOFF_MS < value.RETRY_MIN_BACKOFF_MS) {
+      const message = 'must be at least RETRY_MIN_BACKOFF_MS';
+      ctx.addIssue({ code: 'custom', path: ['RETRY_MAX_BACKOFF_MS'], message });
     }
     if (!value.TLS_KEY_FILE && !value.RELAY_SELF_SIGNED) {
       const message = 'set TLS_KEY_FILE and TLS_CERT_FILE, or RELAY_SELF_SIGNED=true for local use';

@@ -23,13 +23,30 @@ import { createDeliveryWorker, createQueueStore } from './queue/index.ts';
 import { createQuota } from './quota/index.ts';
 import { createSubmissionService, loadTls } from './submission/index.ts';
 
-/** How long a round's result is kept to recognise a redelivered round, in ms. */
-const RESULT_TTL_MS = 2 * 24 * 3_600_000;
+/**
+ * How long a round's result is kept beyond the message lifetime, in ms: results recognise a
+ * redelivered round and give the failure notice every earlier round's transcripts.
+ */
+const RESULT_TTL_MARGIN_MS = 24 * 3_600_000;
 
 async function main() {
+  let stopping = false;
   const config = readConfig();
   const log = createLogger('relay').child({ tenant: config.TENANT });
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: `relay-${config.TENANT}` });
+  // Reconnect for as long as it takes: while NATS is away submissions get 451 4.3.0 (the queue
+  // cannot store them) and deliveries wait; both resume by themselves when it is back.
+  const nc = await connect({
+    servers: config.NATS_URL.split(','),
+    name: `relay-${config.TENANT}`,
+    maxReconnectAttempts: -1,
+  });
+  void nc.closed().then((error) => {
+    // Only drain() at shutdown closes the connection on purpose; anything else leaves a relay
+    // that can neither queue nor deliver, so it exits for its supervisor to start it again.
+    if (stopping) return;
+    log.fatal({ err: error }, 'NATS connection closed');
+    process.exit(1);
+  });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
 
@@ -38,7 +55,8 @@ async function main() {
   await ensureTranscriptStream(jsm);
   const kvm = new Kvm(nc);
   const quotaKv = await kvm.create(QUOTA_BUCKET, { history: 1 });
-  const results = await kvm.create(DONE_BUCKET, { history: 1, ttl: RESULT_TTL_MS });
+  const resultTtl = config.MESSAGE_LIFETIME_MS + RESULT_TTL_MARGIN_MS;
+  const results = await kvm.create(DONE_BUCKET, { history: 1, ttl: resultTtl });
   const bodies = await new Objm(nc).create(BODY_BUCKET);
   const store = createQueueStore(js, bodies);
 
@@ -56,6 +74,15 @@ async function main() {
         resolver,
         port: config.DELIVERY_PORT,
         heloName: config.RELAY_HOSTNAME,
+        timeouts: {
+          connectMs: config.SMTP_CONNECT_TIMEOUT_MS,
+          greetingMs: config.SMTP_GREETING_TIMEOUT_MS,
+          mailMs: config.SMTP_MAIL_TIMEOUT_MS,
+          rcptMs: config.SMTP_RCPT_TIMEOUT_MS,
+          dataInitMs: config.SMTP_DATA_INIT_TIMEOUT_MS,
+          dataBlockMs: config.SMTP_DATA_BLOCK_TIMEOUT_MS,
+          endOfDataMs: config.SMTP_END_OF_DATA_TIMEOUT_MS,
+        },
         log: log.child({ queueId: job.entry.queueId, domain: job.domain }),
       }),
     buildConfirmation: (input) => buildConfirmation({ ...input, reportingMta, from }),
@@ -63,6 +90,8 @@ async function main() {
     concurrency: config.DELIVERY_CONCURRENCY,
     ackWaitMs: config.DELIVERY_ACK_WAIT_MS,
     lifetimeMs: config.MESSAGE_LIFETIME_MS,
+    delayNoticeAfterMs: config.DELAY_NOTICE_AFTER_MS,
+    backoff: { minMs: config.RETRY_MIN_BACKOFF_MS, maxMs: config.RETRY_MAX_BACKOFF_MS },
     log,
   });
 
@@ -102,6 +131,7 @@ async function main() {
   log.info({ ports: submission.ports }, 'relay ready');
 
   const shutdown = async (signal: string) => {
+    stopping = true;
     log.info({ signal }, 'shutting down');
     await submission.close();
     await worker.stop();

@@ -14,8 +14,17 @@ export const replySchema = z.object({
   code: z.number().int().min(200).max(599),
   /** RFC 3463 enhanced status code from the first line, when the server sent one. */
   enhanced: z.string().nullable(),
-  /** Each reply line exactly as received, including its code and separator (`250-`, `250 `). */
+  /**
+   * Each reply line with its code and separator (`250-`, `250 `), decoded as UTF-8 for display:
+   * bytes that are not UTF-8 become U+FFFD here (and only here), so the text is always valid
+   * Unicode for JSON and GraphQL. `raw` keeps the exact bytes.
+   */
   lines: z.array(z.string()).min(1),
+  /**
+   * The reply exactly as received, line terminators included, base64-encoded. Absent when the
+   * bytes could not be captured (then `lines` is the client library's reading of them).
+   */
+  raw: z.base64().optional(),
 });
 export type Reply = z.infer<typeof replySchema>;
 

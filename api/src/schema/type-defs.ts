@@ -129,9 +129,13 @@ export const typeDefs = /* GraphQL */ `
     """
     enhanced: String
     """
-    Every line as received, with its code and separator.
+    Every line with its code and separator, decoded as UTF-8; bytes that are not UTF-8 show as U+FFFD.
     """
     lines: [String!]!
+    """
+    The reply's exact bytes, CRLFs included, base64-encoded; null when they were not captured.
+    """
+    raw: String
   }
 
   """

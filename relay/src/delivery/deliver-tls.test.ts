@@ -10,7 +10,15 @@ import { basicScript, CLOSE, startScriptedMx } from './testing/scripted-mx.ts';
 import { startSmtpServerMx } from './testing/smtp-server-mx.ts';
 
 const log = createLogger('delivery-test', process.env.LOG_LEVEL ?? 'silent');
-const timeouts = { connectMs: 2_000, greetingMs: 2_000, socketMs: 5_000 };
+const timeouts = {
+  connectMs: 2_000,
+  greetingMs: 2_000,
+  mailMs: 5_000,
+  rcptMs: 5_000,
+  dataInitMs: 5_000,
+  dataBlockMs: 5_000,
+  endOfDataMs: 5_000,
+};
 const resolver = staticResolver([{ host: 'mx.test', preference: 10, addresses: ['127.0.0.1'] }]);
 
 function validated(transcripts: Transcript[]): Transcript[] {
@@ -161,5 +169,68 @@ describe('deliverToDomain with STARTTLS', () => {
       [true, false],
     );
     assert.equal(mx.connections[1]?.messages.length, 1);
+  });
+
+  // B17: certificates that do not verify are still used: TLS without verification, recorded.
+  async function deliverWithCert(cert: { private: string; cert: string }, trusted: string) {
+    const mx = await startSmtpServerMx({
+      queueId: '4ZxK2b1Q9Nz3',
+      tls: { key: cert.private, cert: cert.cert },
+    });
+    servers.push(mx);
+    const transcripts = validated(
+      await deliverToDomain(makeJob({ recipients: ['bob@example.net'] }), {
+        resolver,
+        port: mx.port,
+        heloName: 'relay.test',
+        timeouts,
+        trustedCa: [trusted],
+        log,
+      }),
+    );
+    assert.equal(transcripts.length, 1, 'one connection, no cleartext retry');
+    return { t: transcripts[0], mx };
+  }
+
+  const sha256 = { keySize: 2048, algorithm: 'sha256' } as const;
+
+  it('verifies a certificate from a trusted CA that names the MX host', async () => {
+    const good = await generate([{ name: 'commonName', value: 'mx.test' }], sha256);
+    const { t, mx } = await deliverWithCert(good, good.cert);
+    assert.deepEqual([t?.tls?.verified, t?.tls?.verifyError], [true, null]);
+    assert.deepEqual(
+      mx.messages.map((m) => m.secure),
+      [true],
+    );
+  });
+
+  it('delivers over TLS, unverified, when a trusted certificate names another host', async () => {
+    const other = await generate([{ name: 'commonName', value: 'other.example.net' }], sha256);
+    const { t, mx } = await deliverWithCert(other, other.cert);
+    assert.deepEqual(
+      [t?.tls?.verified, t?.tls?.verifyError, t?.tls?.peerSubject],
+      [false, 'ERR_TLS_CERT_ALTNAME_INVALID', 'CN=other.example.net'],
+    );
+    assert.match(t?.tls?.version ?? '', /^TLSv1\.[23]$/);
+    assert.equal(t?.outcome, 'delivered');
+    assert.deepEqual(
+      mx.messages.map((m) => m.secure),
+      [true],
+    );
+  });
+
+  it('delivers over TLS, unverified, when the certificate has expired', async () => {
+    const expired = await generate([{ name: 'commonName', value: 'mx.test' }], {
+      ...sha256,
+      notBeforeDate: new Date('2020-01-01T00:00:00Z'),
+      notAfterDate: new Date('2021-01-01T00:00:00Z'),
+    });
+    const { t, mx } = await deliverWithCert(expired, expired.cert);
+    assert.deepEqual([t?.tls?.verified, t?.tls?.verifyError], [false, 'CERT_HAS_EXPIRED']);
+    assert.equal(t?.outcome, 'delivered');
+    assert.deepEqual(
+      mx.messages.map((m) => m.secure),
+      [true],
+    );
   });
 });

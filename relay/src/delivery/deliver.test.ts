@@ -9,7 +9,15 @@ import { basicScript, startScriptedMx } from './testing/scripted-mx.ts';
 import { startSmtpServerMx } from './testing/smtp-server-mx.ts';
 
 const log = createLogger('delivery-test', process.env.LOG_LEVEL ?? 'silent');
-const timeouts = { connectMs: 2_000, greetingMs: 2_000, socketMs: 5_000 };
+const timeouts = {
+  connectMs: 2_000,
+  greetingMs: 2_000,
+  mailMs: 5_000,
+  rcptMs: 5_000,
+  dataInitMs: 5_000,
+  dataBlockMs: 5_000,
+  endOfDataMs: 5_000,
+};
 
 function deliver(job: DeliveryJob, resolver: MxResolver, port: number) {
   return deliverToDomain(job, { resolver, port, heloName: 'relay.test', timeouts, log });
@@ -57,6 +65,7 @@ describe('deliverToDomain', () => {
       code: 250,
       enhanced: '2.6.0',
       lines: ['250 2.6.0 Ok: queued as 4ZxK2b1Q9Nz3'],
+      raw: Buffer.from('250 2.6.0 Ok: queued as 4ZxK2b1Q9Nz3\r\n').toString('base64'),
     });
     assert.equal(t?.remoteQueueId, '4ZxK2b1Q9Nz3');
     assert.deepEqual(t?.recipients, [
@@ -89,7 +98,7 @@ describe('deliverToDomain', () => {
     );
   });
 
-  it('keeps a multi-line banner and a multi-line 550 as one reply each; the other recipient is delivered', async () => {
+  it('B06: waits for the whole banner, keeps it and a multi-line 550 as one reply each; the other recipient is delivered', async () => {
     const banner = ['220-mx.test ESMTP', '220-Unsolicited bulk mail is not welcome', '220 ready'];
     const refusal = [
       '550-5.1.1 The email account that you tried to reach does not exist.',
@@ -99,6 +108,8 @@ describe('deliverToDomain', () => {
     const mx = await startScriptedMx(
       basicScript({
         banner,
+        // Three writes 300 ms apart; a byte before the last one is answered 554 and closed.
+        bannerLineDelayMs: 300,
         overrides: (c) => (c === 'RCPT TO:<nobody@example.net>' ? refusal : undefined),
       }),
     );
@@ -108,7 +119,13 @@ describe('deliverToDomain', () => {
 
     const banners = t?.steps.filter((s) => s.kind === 'banner') ?? [];
     assert.equal(banners.length, 1);
-    assert.deepEqual(banners[0]?.reply, { code: 220, enhanced: null, lines: banner });
+    assert.equal(mx.connections[0]?.pregreeted, false);
+    assert.deepEqual(banners[0]?.reply?.lines, banner);
+    assert.equal(banners[0]?.reply?.code, 220);
+    assert.equal(
+      Buffer.from(banners[0]?.reply?.raw ?? '', 'base64').toString(),
+      banner.map((l) => `${l}\r\n`).join(''),
+    );
     const rcpts = t?.steps.filter((s) => s.kind === 'rcpt') ?? [];
     assert.deepEqual(
       rcpts.map((s) => [s.command, s.reply?.lines]),
@@ -131,10 +148,18 @@ describe('deliverToDomain', () => {
       ],
     );
     assert.equal(t?.recipients[0]?.reply?.lines.length, 3);
+    assert.deepEqual(mx.connections[0]?.commands.slice(0, 5), [
+      'EHLO relay.test',
+      'MAIL FROM:<alice@example.org> BODY=8BITMIME',
+      'RCPT TO:<nobody@example.net>',
+      'RCPT TO:<bob@example.net>',
+      'DATA',
+    ]);
+    assert.deepEqual(mx.connections[0]?.messages, [job.body]);
     assert.equal(t?.outcome, 'partial');
   });
 
-  it('defers a recipient whose pipelined RCPT got 450 although DATA then got 554', async () => {
+  it('B07 A: defers a recipient whose pipelined RCPT got 450 although DATA then got 554', async () => {
     const mx = await startScriptedMx(
       basicScript({
         overrides: (c) => {
@@ -167,6 +192,127 @@ describe('deliverToDomain', () => {
     );
     assert.equal(t?.outcome, 'deferred');
     assert.equal(mx.connections[0]?.messages.length, 0);
+  });
+
+  it('B07 B: after 450 to RCPT and 354 to DATA sends a lone dot, and still defers', async () => {
+    const mx = await startScriptedMx(
+      basicScript({
+        overrides: (c) =>
+          c.startsWith('RCPT') ? ['450 4.2.0 greylisted, come back in 300 seconds'] : undefined,
+        endOfData: ['250 2.0.0 queued'],
+      }),
+    );
+    servers.push(mx);
+    const [t] = validated(
+      await deliver(makeJob({ recipients: ['bob@example.net'] }), loopbackMx(), mx.port),
+    );
+
+    // RFC 2920 section 3.1: with no recipient accepted, the 354 is answered by an empty message.
+    const wire = mx.connections[0]?.bytes.toString() ?? '';
+    assert.equal(wire.slice(wire.indexOf('DATA\r\n')), 'DATA\r\n.\r\nQUIT\r\n');
+    assert.deepEqual(mx.connections[0]?.messages.map(String), ['']);
+    const pairs = t?.steps.filter((s) => s.command).map((s) => [s.command, s.reply?.code]);
+    assert.deepEqual(pairs?.slice(1), [
+      ['MAIL FROM:<alice@example.org> BODY=8BITMIME', 250],
+      ['RCPT TO:<bob@example.net>', 450],
+      ['DATA', 354],
+      ['.', 250],
+      ['QUIT', 221],
+    ]);
+    assert.deepEqual(
+      t?.recipients.map((r) => [r.status, r.reply?.code]),
+      [['deferred', 450]],
+    );
+    assert.equal(t?.outcome, 'deferred');
+    assert.equal(t?.finalReply, null);
+  });
+
+  it('B07 C: gives a second message its own connection after a first that followed script A', async () => {
+    const mx = await startScriptedMx(
+      basicScript({
+        overrides: (c) => {
+          if (c === 'RCPT TO:<bob@example.net>') return ['450 4.2.0 greylisted'];
+          if (c === 'DATA') return undefined;
+          return undefined;
+        },
+      }),
+    );
+    servers.push(mx);
+    const first = await deliver(
+      makeJob({ recipients: ['bob@example.net'] }),
+      loopbackMx(),
+      mx.port,
+    );
+    const second = await deliver(
+      makeJob({ recipients: ['carol@example.net'] }),
+      loopbackMx(),
+      mx.port,
+    );
+
+    assert.equal(mx.connections.length, 2);
+    const mails = mx.connections.map((c) => c.commands.filter((l) => l.startsWith('MAIL')));
+    assert.deepEqual(
+      mails.map((m) => m.length),
+      [1, 1],
+    );
+    assert.deepEqual([first[0]?.outcome, second[0]?.outcome], ['deferred', 'delivered']);
+    assert.deepEqual(mx.connections[1]?.messages.length, 1);
+  });
+
+  it('defers with a named timeout when the server never answers RCPT, and retries are possible', async () => {
+    // From RCPT on the server reads but never answers.
+    let hung = false;
+    const mx = await startScriptedMx(
+      basicScript({
+        overrides: (c) => {
+          hung ||= c.startsWith('RCPT');
+          return hung ? [] : undefined;
+        },
+      }),
+    );
+    servers.push(mx);
+    const [t] = validated(
+      await deliverToDomain(makeJob({ recipients: ['bob@example.net'] }), {
+        resolver: loopbackMx(),
+        port: mx.port,
+        heloName: 'relay.test',
+        timeouts: { ...timeouts, rcptMs: 300, dataInitMs: 200 },
+        log,
+      }),
+    );
+
+    assert.deepEqual(
+      t?.recipients.map((r) => [r.status, r.reason]),
+      [
+        [
+          'deferred',
+          '4.4.2 no reply to RCPT TO (ETIMEDOUT: no activity for 300 ms waiting for the reply to RCPT)',
+        ],
+      ],
+    );
+    assert.equal(t?.steps.find((s) => s.kind === 'rcpt')?.note, 'no reply');
+    assert.equal(mx.connections[0]?.messages.length, 0);
+  });
+
+  it('defers, naming the stage, when the reply to the final dot never comes', async () => {
+    const mx = await startScriptedMx(basicScript({ endOfData: [] }));
+    servers.push(mx);
+    const [t] = validated(
+      await deliverToDomain(makeJob({ recipients: ['bob@example.net'] }), {
+        resolver: loopbackMx(),
+        port: mx.port,
+        heloName: 'relay.test',
+        timeouts: { ...timeouts, endOfDataMs: 300 },
+        log,
+      }),
+    );
+
+    assert.match(
+      t?.recipients[0]?.reason ?? '',
+      /no activity for 300 ms waiting for the reply to the final dot/,
+    );
+    assert.equal(t?.recipients[0]?.status, 'deferred');
+    assert.equal(mx.connections[0]?.messages.length, 1);
   });
 
   it('moves to the next MX when the first refuses the TCP connection, recording both', async () => {
@@ -245,7 +391,7 @@ describe('deliverToDomain', () => {
         resolver: loopbackMx(),
         port: silent.port,
         heloName: 'relay.test',
-        timeouts: { connectMs: 1_000, greetingMs: 300, socketMs: 1_000 },
+        timeouts: { ...timeouts, connectMs: 1_000, greetingMs: 300, endOfDataMs: 1_000 },
         log,
       }),
     );

@@ -11,9 +11,7 @@ import { DeliveryJobError } from './errors.ts';
 import type { MxHost, MxResolution, MxResolver } from './mx.ts';
 import { acceptedFinalReply, decideRecipients, summarizeOutcome } from './outcome.ts';
 import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_GREETING_TIMEOUT_MS,
-  DEFAULT_SOCKET_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUTS,
   runSession,
   type SessionResult,
   type SessionTarget,
@@ -42,8 +40,13 @@ export interface DeliveryOptions {
   port: number;
   /** Name sent with EHLO; the relay's host name. */
   heloName: string;
-  /** Timeouts in ms; each defaults to its DEFAULT_*_TIMEOUT_MS. */
+  /** Timeouts in ms; each defaults to DEFAULT_SESSION_TIMEOUTS' (RFC 5321 section 4.5.3.2). */
   timeouts?: Partial<SessionTimeouts>;
+  /**
+   * CA certificates (PEM) trusted besides the system's when verifying a server's certificate;
+   * for a private PKI and for tests. Verification is recorded, not required (RFC 7435).
+   */
+  trustedCa?: readonly string[];
   /** Most connections per attempt; default DEFAULT_MAX_CONNECTIONS. */
   maxConnections?: number;
   log: Logger;
@@ -76,6 +79,8 @@ export async function deliverToDomain(
   return transcripts;
 }
 
+// LIMITATION: no connection reuse: every job opens its own connections, so several messages to
+// one domain cost one TCP and TLS setup each, and a server limiting connections may defer some.
 async function deliverToHosts(
   job: DeliveryJob,
   hosts: readonly MxHost[],
@@ -131,11 +136,8 @@ function sessionRequest(
     recipients: job.recipients,
     body: job.body,
     eightBit: job.entry.body === '8bitmime',
-    timeouts: {
-      connectMs: options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      greetingMs: options.timeouts?.greetingMs ?? DEFAULT_GREETING_TIMEOUT_MS,
-      socketMs: options.timeouts?.socketMs ?? DEFAULT_SOCKET_TIMEOUT_MS,
-    },
+    trustedCa: options.trustedCa ?? [],
+    timeouts: { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts },
     log: log.child({ host: target.host, ip: target.ip }),
   };
 }
@@ -155,7 +157,10 @@ function toTranscript(
     error: session.error,
     server: `${target.host} [${target.ip}]`,
   });
-  const finalReply = acceptedFinalReply(session.steps);
+  // RFC 2920 section 3.1: a 250 to the empty message sent when no RCPT was accepted accepts
+  // nothing, so only a transaction with a delivered recipient has a final reply.
+  const delivered = recipients.some((r) => r.status === 'delivered');
+  const finalReply = delivered ? acceptedFinalReply(session.steps) : null;
   return {
     ...recordHeader(job, hostIndex, session.startedAt, session.endedAt),
     mx: { host: target.host, ip: target.ip, port: target.port, preference: target.preference },

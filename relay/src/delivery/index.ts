@@ -14,6 +14,6 @@ export { needsSmtpUtf8 } from './screen.ts';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_GREETING_TIMEOUT_MS,
-  DEFAULT_SOCKET_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUTS,
 } from './session.ts';
 export type { SessionTimeouts } from './session.ts';

@@ -1,9 +1,11 @@
-import { TLSSocket } from 'node:tls';
+import { Socket } from 'node:net';
+import { rootCertificates, TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Logger, RecipientOutcome, TlsInfo, TranscriptStep } from '#shared';
 import { createStepRecorder, describeTls, type StepRecorder } from '../transcript/index.ts';
 import { NO_CAPABILITIES, parseEhlo } from './ehlo.ts';
 import { ConnectTimeoutError } from './errors.ts';
+import { createReplyTap, type ReplyTap } from './reply-tap.ts';
 import { screenRecipients } from './screen.ts';
 import { describeTlsSocket, failedTls } from './tls-info.ts';
 import { createTrafficLogger } from './traffic-log.ts';
@@ -12,16 +14,40 @@ import { createTrafficLogger } from './traffic-log.ts';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** Time to wait for the 220 banner and for the TLS handshake, each, in ms (RFC 5321 4.5.3.2.1). */
 export const DEFAULT_GREETING_TIMEOUT_MS = 300_000;
-/** Time a reply may take once connected, in ms (RFC 5321 4.5.3.2.6: 10 minutes after the dot). */
-export const DEFAULT_SOCKET_TIMEOUT_MS = 600_000;
 /** Time to wait for the reply to QUIT before closing anyway, in ms. */
 const QUIT_WAIT_MS = 5_000;
 
+/**
+ * How long each stage may take, in ms. Apart from the connect, the banner and the handshake,
+ * each is an inactivity limit: the time the server may stay silent (or, while the message is
+ * written, the time a write may stall).
+ */
 export interface SessionTimeouts {
   connectMs: number;
+  /** The 220 banner and the TLS handshake (RFC 5321 section 4.5.3.2.1: 5 minutes). */
   greetingMs: number;
-  socketMs: number;
+  /** The reply to MAIL (4.5.3.2.2: 5 minutes); also EHLO, STARTTLS, RSET and QUIT. */
+  mailMs: number;
+  /** The reply to each RCPT (4.5.3.2.3: 5 minutes). */
+  rcptMs: number;
+  /** The reply to DATA (4.5.3.2.4: 2 minutes). */
+  dataInitMs: number;
+  /** A stalled write of the message (4.5.3.2.5: 3 minutes per block). */
+  dataBlockMs: number;
+  /** The reply to the final dot (4.5.3.2.6: 10 minutes). */
+  endOfDataMs: number;
 }
+
+/** RFC 5321 section 4.5.3.2's values, and 30 s to connect. */
+export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
+  connectMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  greetingMs: DEFAULT_GREETING_TIMEOUT_MS,
+  mailMs: 300_000,
+  rcptMs: 300_000,
+  dataInitMs: 120_000,
+  dataBlockMs: 180_000,
+  endOfDataMs: 600_000,
+};
 
 /** One address of one mail server. */
 export interface SessionTarget {
@@ -39,6 +65,8 @@ export interface SessionRequest {
   sender: string;
   recipients: readonly string[];
   body: Buffer;
+  /** CA certificates trusted besides the system's, PEM; to verify servers of a private PKI. */
+  trustedCa: readonly string[];
   /** Declare BODY=8BITMIME when the server offers it (RFC 6152). */
   eightBit: boolean;
   timeouts: SessionTimeouts;
@@ -68,10 +96,15 @@ export interface SessionResult {
 
 interface SessionState {
   recorder: StepRecorder;
+  tap: ReplyTap;
   tls: TlsInfo | null;
   tlsFailed: boolean;
   error: string | null;
   seen: WeakSet<object>;
+  /** Inactivity limit of each command still waiting for its reply, oldest first, in ms. */
+  awaiting: { what: string; ms: number }[];
+  /** What the inactivity limit now in force is for, to name a timeout. */
+  waitingFor: { what: string; ms: number } | null;
 }
 
 /**
@@ -83,10 +116,13 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
   const startedAt = new Date();
   const state: SessionState = {
     recorder: createStepRecorder(),
+    tap: createReplyTap(),
     tls: null,
     tlsFailed: false,
     error: null,
     seen: new WeakSet(),
+    awaiting: [],
+    waitingFor: null,
   };
   const conn = createConnection(request, state);
   // Every failure is emitted as 'error' too; without a listener EventEmitter would throw it.
@@ -115,6 +151,8 @@ async function transact(
     sender,
     recipients: request.recipients,
     size: body.length,
+    utf8Headers: hasHighBytes(body.subarray(0, headerEnd(body))),
+    eightBit: hasHighBytes(body),
     capabilities: ehlo?.kind === 'ehlo' ? parseEhlo(ehlo.reply) : NO_CAPABILITIES,
     server: `${request.target.host} [${request.target.ip}]`,
   });
@@ -123,9 +161,8 @@ async function transact(
   }
   if (screening.send.length === 0) return { sent: [], refused: screening.refused };
 
-  // LIMITATION: BODY=8BITMIME is declared only when offered; to a server without 8BITMIME an
-  // 8-bit body is sent unchanged instead of being converted (RFC 6152 section 3), which a
-  // strict server may refuse or damage.
+  // BODY=8BITMIME is declared when offered; screenRecipients kept 8-bit content from a server
+  // without it.
   const envelope = {
     from: sender,
     to: screening.send,
@@ -137,11 +174,38 @@ async function transact(
   return { sent: screening.send, refused: screening.refused };
 }
 
+function hasHighBytes(bytes: Buffer): boolean {
+  return bytes.some((b) => b > 0x7f);
+}
+
+/** Length of the header block, up to the blank line (RFC 5322 section 2.1). */
+function headerEnd(body: Buffer): number {
+  const end = body.indexOf('\r\n\r\n');
+  return end === -1 ? body.length : end;
+}
+
 function createConnection(request: SessionRequest, state: SessionState): SMTPConnection {
   const { target, timeouts } = request;
   const logger = createTrafficLogger({
     recorder: state.recorder,
-    beforeCommand: () => completeTls(conn, state),
+    beforeCommand: (line) => {
+      completeTls(conn, state);
+      state.awaiting.push(commandTimeout(line, timeouts));
+      applyTimeout(conn, state, timeouts);
+    },
+    afterReply: (text) => {
+      state.awaiting.shift();
+      // RFC 5321 4.5.3.2.5: while the message is written, a stalled write is what is limited.
+      const writing = text.startsWith('354') && state.awaiting.length === 0;
+      const data = { what: 'writing the message', ms: timeouts.dataBlockMs };
+      applyTimeout(conn, state, timeouts, writing ? data : null);
+    },
+    messageWritten: () => {
+      state.awaiting.push({ what: 'the reply to the final dot', ms: timeouts.endOfDataMs });
+      applyTimeout(conn, state, timeouts);
+    },
+    connected: () => tapSocket(conn, state),
+    rawReply: () => state.tap.take(),
     log: request.log,
   });
   const conn = new SMTPConnection({
@@ -157,11 +221,17 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
     // RFC 7435: encrypt whenever possible, verify and record, but never refuse for it.
     // LIMITATION: no DANE (RFC 7672) or MTA-STS (RFC 8461): a domain that asks for verified TLS
     // still gets cleartext or an unverified certificate when that is all that works.
-    tls: { rejectUnauthorized: false, servername: target.host },
+    tls: {
+      rejectUnauthorized: false,
+      servername: target.host,
+      ...(request.trustedCa.length > 0 ? { ca: [...rootCertificates, ...request.trustedCa] } : {}),
+    },
     // nodemailer's connectionTimeout bounds the whole setup: TCP, banner and TLS handshake.
     connectionTimeout: timeouts.connectMs + 2 * timeouts.greetingMs,
     greetingTimeout: timeouts.greetingMs,
-    socketTimeout: timeouts.socketMs,
+    // Until the first command nodemailer's own greeting and handshake timers are the limits;
+    // from then on each command sets its own (applyTimeout).
+    socketTimeout: timeouts.connectMs + 2 * timeouts.greetingMs,
     logger,
     transactionLog: true,
     debug: false,
@@ -205,11 +275,47 @@ function openSession(
   });
 }
 
+/** The inactivity limit while waiting for the reply to a command (RFC 5321 4.5.3.2). */
+function commandTimeout(line: string, timeouts: SessionTimeouts): { what: string; ms: number } {
+  const verb = /^[A-Za-z]+/.exec(line)?.[0].toUpperCase() ?? '';
+  const what = `the reply to ${verb || 'a command'}`;
+  if (verb === 'RCPT') return { what, ms: timeouts.rcptMs };
+  if (verb === 'DATA') return { what, ms: timeouts.dataInitMs };
+  return { what, ms: timeouts.mailMs };
+}
+
+/**
+ * Sets the socket's inactivity limit for what the session now waits for: with pipelined
+ * commands (RFC 2920) the longest limit of those still unanswered. nodemailer turns the socket's
+ * 'timeout' into an ETIMEDOUT error, which ends the session.
+ */
+function applyTimeout(
+  conn: SMTPConnection,
+  state: SessionState,
+  timeouts: SessionTimeouts,
+  override: { what: string; ms: number } | null = null,
+) {
+  const longest = state.awaiting.reduce<{ what: string; ms: number } | null>(
+    (a, b) => (a && a.ms >= b.ms ? a : b),
+    null,
+  );
+  state.waitingFor = override ?? longest ?? { what: 'the server', ms: timeouts.mailMs };
+  const socket: unknown = conn._socket;
+  if (socket instanceof Socket) socket.setTimeout(state.waitingFor.ms);
+}
+
+/** Reads the exact reply bytes from the socket nodemailer reads, whichever it is now. */
+function tapSocket(conn: SMTPConnection, state: SessionState) {
+  const socket: unknown = conn._socket;
+  if (socket instanceof Socket) state.tap.attach(socket);
+}
+
 /** Closes the TLS step with what the handshake gave, once nodemailer sends its next command. */
 function completeTls(conn: SMTPConnection, state: SessionState) {
   if (state.recorder.openEvent() !== 'tls') return;
   const socket = conn._socket;
   if (!(socket instanceof TLSSocket)) return;
+  state.tap.attach(socket);
   state.tls = describeTlsSocket(socket);
   state.recorder.tlsEstablished(describeTls(state.tls));
 }
@@ -221,8 +327,13 @@ function completeTls(conn: SMTPConnection, state: SessionState) {
 function noteFailure(state: SessionState, error: unknown) {
   if (typeof error !== 'object' || error === null || state.seen.has(error)) return;
   state.seen.add(error);
-  const { message, code, response } = readError(error);
-  const description = code && !message.startsWith(code) ? `${code}: ${message}` : message;
+  const { message, code, response, timeoutType } = readError(error);
+  const waited = state.waitingFor;
+  const detail =
+    timeoutType === 'SOCKET_TIMEOUT' && waited
+      ? `no activity for ${waited.ms} ms waiting for ${waited.what}`
+      : message;
+  const description = code && !detail.startsWith(code) ? `${code}: ${detail}` : detail;
   if (state.recorder.openEvent() === 'tls') {
     state.tlsFailed = true;
     state.tls = failedTls(message);
@@ -236,12 +347,19 @@ function readError(error: object): {
   message: string;
   code: string | null;
   response: string | null;
+  timeoutType: string | null;
 } {
-  const fields = error as { message?: unknown; code?: unknown; response?: unknown };
+  const fields = error as {
+    message?: unknown;
+    code?: unknown;
+    response?: unknown;
+    timeoutType?: unknown;
+  };
   return {
     message: typeof fields.message === 'string' ? fields.message : String(error),
     code: typeof fields.code === 'string' ? fields.code : null,
     response: typeof fields.response === 'string' ? fields.response : null,
+    timeoutType: typeof fields.timeoutType === 'string' ? fields.timeoutType : null,
   };
 }
 
@@ -279,6 +397,7 @@ function finish(
   sent: string[],
   refused: RecipientOutcome[],
 ): SessionResult {
+  state.tap.detach();
   const steps = state.recorder.finish();
   const { tls, error } = state;
   return { stage, startedAt, endedAt: new Date(), steps, tls, error, sent, refused };

@@ -17,7 +17,15 @@ export interface BunyanStyleLogger {
 export interface TrafficLoggerOptions {
   recorder: StepRecorder;
   /** Runs before a command is recorded; the session closes the TLS step here. */
-  beforeCommand: () => void;
+  beforeCommand: (line: string) => void;
+  /** Runs once a reply is recorded. */
+  afterReply?: (text: string) => void;
+  /** Runs once the message has been written, final dot included. */
+  messageWritten?: () => void;
+  /** Runs when the TCP connection is up, before any byte is read; the session taps it here. */
+  connected?: () => void;
+  /** The exact bytes of the reply being recorded, when captured beside nodemailer. */
+  rawReply?: () => Buffer | null;
   log: Logger;
 }
 
@@ -30,9 +38,8 @@ export interface TrafficLoggerOptions {
  * - `tnx: 'message'` at info with `outByteCount`: the message was written, octets on the wire.
  * Only `debug: true` would log the message content (`tnx: 'message'` at debug); the session
  * never sets it, and such entries are dropped here as well, so content cannot reach a transcript.
- * LIMITATION: nodemailer decodes a reply as UTF-8 and, when it is not valid UTF-8, hands it over
- * one character per byte (latin1); such a reply is recorded that way, so a server writing in
- * another charset shows up garbled (the bytes can be recovered, the text is not re-decoded).
+ * nodemailer decodes a reply as UTF-8 and, when it is not valid UTF-8, hands it over one
+ * character per byte (latin1), CRLFs dropped; `rawReply` supplies the exact bytes instead.
  * The hooks run inside nodemailer's own call, before it writes a command or acts on a reply, so
  * the steps are in wire order and the times are those of the events.
  */
@@ -44,16 +51,19 @@ export function createTrafficLogger(options: TrafficLoggerOptions): BunyanStyleL
       const fields = isRecord(entry) ? entry : {};
       const text = typeof message === 'string' ? message : '';
       if (level === 'debug' && fields.tnx === 'client') {
-        options.beforeCommand();
+        options.beforeCommand(text);
         recorder.sent(text);
         log.debug({ command: loggable(text) }, 'smtp command');
       } else if (level === 'debug' && fields.tnx === 'server') {
-        recorder.received(text);
+        recorder.received(text, options.rawReply?.() ?? null);
+        options.afterReply?.(text);
         log.debug({ reply: text }, 'smtp reply');
       } else if (level === 'info' && fields.tnx === 'network' && isText(fields.remoteAddress)) {
+        options.connected?.();
         recorder.connected(describeConnection(fields));
       } else if (level === 'info' && fields.tnx === 'message' && isCount(fields.outByteCount)) {
         recorder.messageSent(fields.outByteCount);
+        options.messageWritten?.();
       } else if (fields.tnx !== 'message') {
         log.debug({ tnx: fields.tnx }, format(text, ...args));
       }

@@ -20,7 +20,7 @@ import {
   type RecipientStatus,
   type Transcript,
 } from '#shared';
-import { nextAttemptAt } from './backoff.ts';
+import { nextAttemptAt, retryHintMs, type BackoffPolicy } from './backoff.ts';
 import type { QueueStore } from './store.ts';
 
 /** One recipient domain's share of a queue entry, handed to the delivery layer. */
@@ -63,8 +63,24 @@ export interface WorkerDeps {
   ackWaitMs: number;
   /** Time from submission after which deferred recipients fail, in ms. */
   lifetimeMs: number;
+  /** Time from submission after which the sender is told, once, that delivery is delayed, in ms. */
+  delayNoticeAfterMs: number;
+  /** Waits between rounds. */
+  backoff: BackoffPolicy;
+  /**
+   * Longest a waiting entry is put back for before its time is checked again, in ms; default
+   * DEFAULT_MAX_WAIT_MS. Tests with a fake clock set it small.
+   */
+  maxWaitMs?: number;
+  /** Clock in epoch ms; default Date.now. Every decision about time reads it. */
+  now?: () => number;
+  /** Random number in [0, 1) for the back-off jitter; default Math.random. */
+  random?: () => number;
   log: Logger;
 }
+
+/** Longest a waiting entry is put back for before its time is checked again, in ms. */
+export const DEFAULT_MAX_WAIT_MS = 60_000;
 
 export interface DeliveryWorker {
   start(): Promise<void>;
@@ -135,9 +151,10 @@ async function handle(deps: WorkerDeps, msg: JsMsg) {
     return;
   }
   const log = deps.log.child({ queueId: entry.queueId, attempt: entry.attempt });
-  const wait = entry.notBefore ? Date.parse(entry.notBefore) - Date.now() : 0;
+  const wait = entry.notBefore ? Date.parse(entry.notBefore) - nowOf(deps) : 0;
   if (wait > 0) {
-    msg.nak(wait);
+    // Put back for at most maxWaitMs, then look again: the clock decides, not the redelivery.
+    msg.nak(Math.min(wait, deps.maxWaitMs ?? DEFAULT_MAX_WAIT_MS));
     return;
   }
   const heartbeat = setInterval(() => msg.working(), Math.max(1_000, deps.ackWaitMs / 3));
@@ -173,30 +190,88 @@ async function runRound(deps: WorkerDeps, entry: QueuedMessage, log: Logger) {
 
   const statuses = finalStatuses(transcripts);
   const deferred = entry.recipients.filter((r) => statuses.get(r) === 'deferred');
-  const expired = Date.now() - Date.parse(entry.submittedAt) > deps.lifetimeMs;
+  const now = nowOf(deps);
+  const age = now - Date.parse(entry.submittedAt);
+  const expired = age > deps.lifetimeMs;
   const input = {
     entry,
     transcripts,
     originalHeaders: body ? headersOf(body) : '',
-    now: new Date(),
+    now: new Date(now),
   };
   await sendReceipts(deps, input, statuses, expired);
+  if (deferred.length > 0 && !expired && age >= deps.delayNoticeAfterMs) {
+    await sendDelayNotice(deps, input);
+  }
 
   if (deferred.length > 0 && !expired) {
+    const hint = retryHint(transcripts, deferred);
+    const notBefore = nextAttemptAt(entry.attempt, new Date(now), deps.backoff, hint, deps.random);
     const next = {
       ...entry,
       recipients: deferred,
       attempt: entry.attempt + 1,
-      notBefore: nextAttemptAt(entry.attempt, new Date()).toISOString(),
+      notBefore: notBefore.toISOString(),
     };
     await deps.store.enqueue(next, null, `${entry.queueId}.${next.attempt}`);
-    log.info({ deferred: deferred.length, notBefore: next.notBefore }, 'deferred');
+    log.info({ deferred: deferred.length, notBefore: next.notBefore, hint }, 'deferred');
     return;
   }
   await deps.store.removeBody(entry.queueId).catch((error: unknown) => {
     log.warn({ err: error }, 'cannot delete delivered body');
   });
   log.info({ recipients: Object.fromEntries(statuses) }, 'delivery finished');
+}
+
+function nowOf(deps: WorkerDeps): number {
+  return deps.now?.() ?? Date.now();
+}
+
+/** The longest wait that a deferred recipient's own reply asked for, in ms. */
+function retryHint(transcripts: readonly Transcript[], deferred: readonly string[]) {
+  const hints = transcripts
+    .flatMap((t) => t.recipients)
+    .filter((r) => deferred.includes(r.address) && r.reply)
+    .map((r) => retryHintMs(r.reply?.lines ?? []) ?? 0);
+  const longest = Math.max(0, ...hints);
+  return longest > 0 ? longest : null;
+}
+
+/**
+ * Tells the sender once that delivery is taking long (RFC 3464 action "delayed"). A marker in
+ * the results bucket makes it once per message, across rounds and replicas.
+ */
+async function sendDelayNotice(deps: WorkerDeps, input: ReceiptInput) {
+  const { entry } = input;
+  if (entry.kind !== 'message') return;
+  const marker = `${entry.queueId}.delay`;
+  if (await deps.results.get(marker)) return;
+  const transcripts = await roundsSoFar(deps, entry, input.transcripts);
+  const notice = await deps.buildFailureNotice({ ...input, transcripts, expired: false });
+  await queueReceipt(deps, entry, notice, 'd');
+  await deps.results.put(marker, input.now.toISOString());
+}
+
+/**
+ * Every transcript of the earlier rounds of this entry's recipients, then this round's: the
+ * failure and delay notices carry the whole history. Earlier rounds are read from the results
+ * bucket. LIMITATION: a round whose result has expired there (the bucket's TTL is the message
+ * lifetime plus a day in main.ts) is missing from the history.
+ */
+async function roundsSoFar(
+  deps: WorkerDeps,
+  entry: QueuedMessage,
+  current: readonly Transcript[],
+): Promise<Transcript[]> {
+  const history: Transcript[] = [];
+  for (let attempt = 1; attempt < entry.attempt; attempt++) {
+    const round = await loadResult(deps.results, `${entry.queueId}.${attempt}`);
+    for (const t of round ?? []) {
+      const recipients = t.recipients.filter((r) => entry.recipients.includes(r.address));
+      if (recipients.length > 0) history.push({ ...t, recipients });
+    }
+  }
+  return [...history, ...current];
 }
 
 async function deliverAll(deps: WorkerDeps, entry: QueuedMessage, body: Buffer) {
@@ -234,13 +309,15 @@ async function sendReceipts(
     await queueReceipt(deps, entry, await deps.buildConfirmation(input), 'c');
   }
   if (values.includes('bounced') || (expired && values.includes('deferred'))) {
-    await queueReceipt(deps, entry, await deps.buildFailureNotice({ ...input, expired }), 'f');
+    const transcripts = await roundsSoFar(deps, entry, input.transcripts);
+    const notice = await deps.buildFailureNotice({ ...input, transcripts, expired });
+    await queueReceipt(deps, entry, notice, 'f');
   }
 }
 
 async function queueReceipt(deps: WorkerDeps, about: QueuedMessage, receipt: Receipt, tag: string) {
   // A fixed id per round: the same receipt queued again after a crash is dropped as a duplicate.
-  const queueId = `${about.queueId}-${tag}${about.attempt}`;
+  const queueId = tag === 'd' ? `${about.queueId}-d` : `${about.queueId}-${tag}${about.attempt}`;
   const entry: QueuedMessage = {
     queueId,
     tenant: about.tenant,
@@ -254,7 +331,7 @@ async function queueReceipt(deps: WorkerDeps, about: QueuedMessage, receipt: Rec
     sha256: createHash('sha256').update(receipt.raw).digest('hex'),
     messageId: receipt.messageId,
     subject: receipt.subject,
-    submittedAt: new Date().toISOString(),
+    submittedAt: new Date(nowOf(deps)).toISOString(),
     about: about.queueId,
     attempt: 1,
     notBefore: null,

@@ -9,8 +9,15 @@ import type { AuthReply, Logger, QueuedMessage } from '#shared';
 import { SmtpReplyError } from '../errors.ts';
 import type { QueueStore } from '../queue/index.ts';
 import type { Quota } from '../quota/index.ts';
-import { describeMessage, normalizeLineEndings, readMessage, receivedHeader } from './message.ts';
-import { domainOf, replies, sameMailbox } from './policy.ts';
+import {
+  describeMessage,
+  hasLongLine,
+  MAX_LINE_OCTETS,
+  normalizeLineEndings,
+  readMessage,
+  receivedHeader,
+} from './message.ts';
+import { domainOf, hasControlCharacters, replies, sameMailbox, withAsciiDomain } from './policy.ts';
 import { sessionUser } from './session.ts';
 
 export interface SubmissionDeps {
@@ -61,6 +68,10 @@ export function createHooks(deps: SubmissionDeps) {
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
       const user = sessionUser(session);
       if (!user) return done(replies.badCredentials());
+      if (hasControlCharacters(address.address, address.args)) {
+        return done(replies.controlCharacters());
+      }
+      address.address = withAsciiDomain(address.address);
       // The null reverse-path claims no one's address, so it is no forgery (RFC 5321 4.5.5).
       if (address.address !== '' && !sameMailbox(address.address, user.address)) {
         log(session).info({ sender: address.address }, 'sender refused');
@@ -73,7 +84,14 @@ export function createHooks(deps: SubmissionDeps) {
       );
     },
 
+    // LIMITATION: smtp-server splits MAIL and RCPT at spaces, so a quoted local part with a space
+    // or `@` in it (`"john doe"@example.org`) is refused with 501 before this hook runs.
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
+      if (hasControlCharacters(address.address, address.args)) {
+        return done(replies.controlCharacters());
+      }
+      // smtp-server keeps this object as the envelope entry, so the queued address is the ASCII one.
+      address.address = withAsciiDomain(address.address);
       if (domainOf(address.address) === null) return done(replies.recipientWithoutDomain());
       if (session.envelope.rcptTo.length >= deps.maxRecipients) {
         return done(replies.tooManyRecipients(deps.maxRecipients));
@@ -109,10 +127,9 @@ async function accept(deps: SubmissionDeps, stream: Readable, session: SMTPServe
   const raw = await readMessage(stream).catch((error: unknown) => {
     throw new SmtpReplyError(451, '4.3.0', 'Message not received in full', { cause: error });
   });
-  // smtp-server answers 552 itself for a message over SIZE; it still calls us.
-  if ((stream as Readable & { sizeExceeded?: boolean }).sizeExceeded) {
-    throw new SmtpReplyError(552, '5.3.4', 'Message exceeds the maximum size');
-  }
+  // Over the limit whatever SIZE the client declared: the count is of the bytes received.
+  // smtp-server then answers 552 5.3.4 itself; it still calls us.
+  if (raw === null) throw replies.tooLarge();
   const now = new Date();
   const queueId = deps.newQueueId();
   const recipients = session.envelope.rcptTo.map((r) => r.address);
@@ -126,7 +143,11 @@ async function accept(deps: SubmissionDeps, stream: Readable, session: SMTPServe
     recipients,
     now,
   });
-  const body = Buffer.concat([Buffer.from(trace, 'latin1'), normalizeLineEndings(raw)]);
+  const message = normalizeLineEndings(raw);
+  // Refused rather than folded: the relay certifies the hash of what it delivers, so it never
+  // rewrites the user's content, and a server further on would otherwise break the line itself.
+  if (hasLongLine(message)) throw replies.lineTooLong(MAX_LINE_OCTETS);
+  const body = Buffer.concat([Buffer.from(trace, 'latin1'), message]);
   const facts = describeMessage(body);
   const reserved = await deps.quota.reserve(user.id, now);
   if (!reserved.allowed) throw replies.quotaReached(reserved.limit, reserved.nextSlot);
@@ -153,6 +174,8 @@ async function accept(deps: SubmissionDeps, stream: Readable, session: SMTPServe
   try {
     await deps.queue.enqueue(entry, body, `${queueId}.1`);
   } catch (error) {
+    // The client is told 451 and will send again, so this copy must not be delivered.
+    withdraw(deps, queueId);
     await deps.quota.release(user.id, now).catch((e: unknown) => {
       deps.log.warn({ err: e, queueId }, 'cannot give back quota slot');
     });
@@ -163,4 +186,30 @@ async function accept(deps: SubmissionDeps, stream: Readable, session: SMTPServe
     'message queued',
   );
   return queueId;
+}
+
+/** How long, and how often, a refused message's body is retried for deletion, in ms. */
+const WITHDRAW_FOR_MS = 120_000;
+const WITHDRAW_EVERY_MS = 1_000;
+
+/**
+ * Deletes the body of a message the client was refused, retrying while NATS is away: a
+ * publish can time out after JetStream stored the entry, and the worker drops an entry whose
+ * body is gone instead of delivering a message the client will send again.
+ *
+ * LIMITATION: if the worker takes such an entry before the body is deleted (NATS back, delete
+ * not yet retried), the recipient gets the message as well as the client's second copy.
+ */
+function withdraw(deps: SubmissionDeps, queueId: string) {
+  const deadline = Date.now() + WITHDRAW_FOR_MS;
+  const attempt = () => {
+    deps.queue.removeBody(queueId).then(
+      () => deps.log.info({ queueId }, 'refused message withdrawn'),
+      (error: unknown) => {
+        if (Date.now() < deadline) return void setTimeout(attempt, WITHDRAW_EVERY_MS).unref();
+        deps.log.error({ err: error, queueId }, 'cannot withdraw refused message');
+      },
+    );
+  };
+  attempt();
 }

@@ -12,13 +12,36 @@ export interface MessageFacts {
   headers: string;
 }
 
+/** RFC 5322 section 2.1.1: a line is at most 998 octets, not counting its CRLF. */
+export const MAX_LINE_OCTETS = 998;
+
 /**
- * Reads the DATA stream to its end. Rejects when the client goes away mid-message: the stream
- * then emits `error` and `close` without `end` (smtp-server), and a half message is never queued.
+ * Reads the DATA stream to its end, or null once smtp-server marks it over the SIZE limit (the
+ * rest is drained, not kept). Rejects when the client goes away mid-message: the stream then
+ * emits `error` and `close` without `end` (smtp-server), and a half message is never queued.
  */
-export async function readMessage(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = await stream.toArray();
-  return Buffer.concat(chunks);
+export async function readMessage(stream: Readable): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let oversized = false;
+  // Async iteration settles on `error` and `close` as well as on `end`, and removes its listeners.
+  for await (const chunk of stream) {
+    oversized ||= (stream as Readable & { sizeExceeded?: boolean }).sizeExceeded === true;
+    if (!oversized) chunks.push(chunk as Buffer);
+  }
+  oversized ||= (stream as Readable & { sizeExceeded?: boolean }).sizeExceeded === true;
+  return oversized ? null : Buffer.concat(chunks);
+}
+
+/** Whether any line of `message` (CRLF line ends) is longer than `limit` octets. */
+export function hasLongLine(message: Buffer, limit = MAX_LINE_OCTETS): boolean {
+  let start = 0;
+  while (start < message.length) {
+    const end = message.indexOf('\r\n', start);
+    const stop = end === -1 ? message.length : end;
+    if (stop - start > limit) return true;
+    start = stop + 2;
+  }
+  return false;
 }
 
 /**

@@ -6,7 +6,9 @@ export { describeTls, escapeControls, renderTranscriptText } from './render-text
 export {
   parseEnhancedCode,
   parseReply,
+  parseReplyBytes,
   parseReplyText,
+  replyBytes,
   replyClass,
   replyOneLine,
   replyTextLines,

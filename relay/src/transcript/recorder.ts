@@ -1,6 +1,6 @@
 import type { Reply, StepKind, TranscriptStep } from '#shared';
 import { classifyCommand, MASK, maskCommand } from './command.ts';
-import { parseReplyText } from './reply.ts';
+import { parseReplyBytes, parseReplyText } from './reply.ts';
 
 /** Steps without an SMTP reply, opened and closed by connection events. */
 export type EventKind = 'connect' | 'tls';
@@ -20,8 +20,12 @@ export interface StepRecorder {
    * replies come in command order, also when pipelined (RFC 2920 section 3.1).
    */
   sent(line: string): void;
-  /** Records one whole reply; a multi-line reply arrives as one text, lines joined by LF. */
-  received(text: string): void;
+  /**
+   * Records one whole reply; a multi-line reply arrives as one text, lines joined by LF. `raw`,
+   * when the adapter captured them, are the reply's exact bytes: they are kept, and the lines are
+   * read from them, unless they are not the same reply as `text` (a different code).
+   */
+  received(text: string, raw?: Uint8Array | null): void;
   /** The message was written: `octets` on the wire, dot-stuffed, with the final dot. */
   messageSent(octets: number): void;
   /** Closes the TLS handshake step that a 2xx reply to STARTTLS opened. */
@@ -97,7 +101,7 @@ export function createStepRecorder(options: StepRecorderOptions = {}): StepRecor
       open(state, 'banner', null, null, true);
     },
     sent: (line) => sent(state, line),
-    received: (text) => received(state, text),
+    received: (text, raw) => received(state, text, raw ?? null),
     messageSent: (octets) => {
       const message = pendingMessage(state);
       if (message) message.command = `<message: ${octets} octets>`;
@@ -160,8 +164,8 @@ function sent(state: RecorderState, line: string) {
   open(state, kind, maskCommand(line), null, true);
 }
 
-function received(state: RecorderState, text: string) {
-  const reply = parseReplyText(text);
+function received(state: RecorderState, text: string, raw: Uint8Array | null) {
+  const reply = readReply(text, raw);
   const draft =
     state.waiting.shift() ?? open(state, 'command', null, 'reply without a command', false);
   draft.endMs = state.now();
@@ -169,6 +173,13 @@ function received(state: RecorderState, text: string) {
   if (!reply) draft.note = `unparseable reply: ${JSON.stringify(text)}`;
   if (state.sasl) state.sasl = reply?.code === 334;
   if (reply) followUp(state, draft, reply);
+}
+
+function readReply(text: string, raw: Uint8Array | null): Reply | null {
+  const fromText = parseReplyText(text);
+  const fromBytes = raw ? parseReplyBytes(raw) : null;
+  // A capture out of step with the client library (it should never be) is not trusted.
+  return fromBytes && fromBytes.code === fromText?.code ? fromBytes : fromText;
 }
 
 function followUp(state: RecorderState, draft: Draft, reply: Reply) {

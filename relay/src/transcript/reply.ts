@@ -35,6 +35,28 @@ export function parseReplyText(text: string): Reply | null {
   return parseReply(text.split('\n'));
 }
 
+/** Decodes UTF-8, replacing invalid bytes with U+FFFD instead of throwing. */
+const LENIENT_UTF8 = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Parses one whole reply from the exact bytes received, line terminators included. The lines
+ * are decoded as UTF-8 for display (RFC 5321 section 4.2 leaves the charset open; RFC 6531
+ * servers use UTF-8), invalid bytes becoming U+FFFD; `raw` keeps every byte, base64-encoded,
+ * so a reply in another charset (GBK, Latin-1) can still be read exactly.
+ */
+export function parseReplyBytes(bytes: Uint8Array): Reply | null {
+  // Decoding the whole reply at once never splits a character: LF is never part of one.
+  const lines = LENIENT_UTF8.decode(bytes).split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  const reply = parseReply(lines);
+  return reply && { ...reply, raw: Buffer.from(bytes).toString('base64') };
+}
+
+/** The exact bytes of a reply, when they were captured. */
+export function replyBytes(reply: Reply): Buffer | null {
+  return reply.raw === undefined ? null : Buffer.from(reply.raw, 'base64');
+}
+
 /**
  * The RFC 3463 enhanced status code at the start of a reply's text, or null. Its class must
  * agree with the reply code's (RFC 2034 section 4), otherwise it is not trusted.

@@ -1,14 +1,23 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 
+/** A reply line without CRLF: text (encoded with the script's encoding) or exact bytes. */
+export type ReplyLine = string | Buffer;
+
 /** How a scripted server answers; every reply is given as its full lines, codes included. */
 export interface MxScript {
   /** Banner lines; an empty list sends nothing (a server that never greets). */
-  banner: string[];
+  banner: ReplyLine[];
+  /**
+   * Time between banner lines, in ms; default 0 (one write). While the banner is incomplete any
+   * byte from the client is a pregreet: the server answers 554 5.5.1 and closes, like Postfix's
+   * postscreen.
+   */
+  bannerLineDelayMs?: number;
   /** Reply lines to one command line (without CRLF); null closes the connection instead. */
-  reply(command: string, connection: number): string[] | null;
+  reply(command: string, connection: number): ReplyLine[] | null;
   /** Reply lines to the end of data; null closes the connection instead. */
-  endOfData(connection: number): string[] | null;
+  endOfData(connection: number): ReplyLine[] | null;
   /** How reply text becomes bytes; default utf8. */
   encoding?: BufferEncoding;
 }
@@ -23,6 +32,8 @@ export interface ScriptedConnection {
   commands: string[];
   /** Each message as received between 354 and the final dot: still dot-stuffed, CRLFs kept. */
   messages: Buffer[];
+  /** Whether the client sent anything before the banner was complete. */
+  pregreeted: boolean;
 }
 
 export interface ScriptedMx {
@@ -79,18 +90,23 @@ function serve(socket: Socket, script: MxScript, connections: ScriptedConnection
     chunks: [],
     commands: [],
     messages: [],
+    pregreeted: false,
   };
   connections.push(record);
   let pending = Buffer.alloc(0);
   let inData = false;
+  let greeted = false;
 
-  const send = (lines: string[] | null) => {
+  const send = (lines: ReplyLine[] | null) => {
     if (lines === null) {
       socket.destroy();
       return;
     }
-    const text = lines.filter((l) => l !== CLOSE).map((l) => `${l}\r\n`);
-    if (text.length > 0) socket.write(Buffer.from(text.join(''), script.encoding ?? 'utf8'));
+    const bytes = lines
+      .filter((l) => l !== CLOSE)
+      .map((l) => (typeof l === 'string' ? Buffer.from(l, script.encoding ?? 'utf8') : l))
+      .map((l) => Buffer.concat([l, CRLF]));
+    if (bytes.length > 0 && !socket.destroyed) socket.write(Buffer.concat(bytes));
     if (lines.includes(CLOSE)) socket.end();
   };
 
@@ -111,7 +127,7 @@ function serve(socket: Socket, script: MxScript, connections: ScriptedConnection
     pending = pending.subarray(eol + 2);
     record.commands.push(command);
     const reply = script.reply(command, index);
-    if (/^DATA$/i.test(command) && reply?.[0]?.startsWith('354')) inData = true;
+    if (/^DATA$/i.test(command) && reply?.[0]?.toString().startsWith('354')) inData = true;
     send(reply);
     return reply !== null && !reply.includes(CLOSE);
   };
@@ -119,10 +135,29 @@ function serve(socket: Socket, script: MxScript, connections: ScriptedConnection
   socket.on('data', (chunk: Buffer) => {
     record.chunks.push(chunk);
     record.bytes = Buffer.concat([record.bytes, chunk]);
+    if (!greeted) {
+      record.pregreeted = true;
+      send(['554 5.5.1 protocol error', CLOSE]);
+      return;
+    }
     pending = Buffer.concat([pending, chunk]);
     while (!socket.destroyed && step());
   });
-  send(script.banner);
+  void greet(script, send).then(() => {
+    greeted = true;
+  });
+}
+
+async function greet(script: MxScript, send: (lines: ReplyLine[]) => void) {
+  const delay = script.bannerLineDelayMs ?? 0;
+  if (delay === 0) {
+    send(script.banner);
+    return;
+  }
+  for (const [i, line] of script.banner.entries()) {
+    if (i > 0) await new Promise((r) => setTimeout(r, delay));
+    send([line]);
+  }
 }
 
 /**
@@ -130,14 +165,18 @@ function serve(socket: Socket, script: MxScript, connections: ScriptedConnection
  * get the usual positive reply. EHLO advertises `extensions`.
  */
 export function basicScript(options: {
-  banner?: string[];
+  banner?: ReplyLine[];
+  bannerLineDelayMs?: number;
   extensions?: string[];
-  overrides?: (command: string) => string[] | null | undefined;
-  endOfData?: string[] | null;
+  overrides?: (command: string) => ReplyLine[] | null | undefined;
+  endOfData?: ReplyLine[] | null;
 }): MxScript {
   const extensions = options.extensions ?? ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES'];
   return {
     banner: options.banner ?? ['220 mx.test ESMTP ready'],
+    ...(options.bannerLineDelayMs === undefined
+      ? {}
+      : { bannerLineDelayMs: options.bannerLineDelayMs }),
     reply: (command) => {
       const override = options.overrides?.(command);
       if (override !== undefined) return override;
