@@ -15,6 +15,13 @@ describe('parseApiConfig', () => {
       API_HOST: '127.0.0.1',
       API_PORT: 4000,
       LOG_LEVEL: 'info',
+      CONSOLE_URL: 'http://127.0.0.1:4000',
+      ACCOUNT_MAIL_FROM: 'postmaster@localhost',
+      SESSION_TTL_SECONDS: 604_800,
+      RESET_TOKEN_TTL_SECONDS: 3600,
+      AUTH_FAILURE_WINDOW_SECONDS: 900,
+      AUTH_FAILURES_PER_ACCOUNT: 10,
+      AUTH_FAILURES_PER_ADDRESS: 50,
     });
   });
 
