@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '#shared';
 import { startAuthResponder } from './accounts/auth-responder.ts';
+import { createAccountServices } from './accounts/services.ts';
 import type { ApiConfig } from './config.ts';
 import { ShutdownError } from './errors.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -41,13 +42,15 @@ export async function startApi(
     const nc = await connectNats(config.NATS_URL, log);
     cleanups.unshift(() => nc.drain());
 
+    const accounts = await createAccountServices(nc, pool, config);
+
     const ingest = await startIngest(nc, pool, log, options);
     cleanups.unshift(() => ingest.stop());
 
-    const auth = startAuthResponder(nc, pool, log);
+    const auth = startAuthResponder(nc, pool, log, accounts.limiter);
     cleanups.unshift(() => auth.stop());
 
-    const yoga = createApiYoga(pool, log);
+    const yoga = createApiYoga(pool, log, accounts);
     const http = await startHttpServer(yoga, config.API_HOST, config.API_PORT);
     cleanups.unshift(() => http.close());
 

@@ -120,6 +120,8 @@ export async function registerTenant(db: Db, settings: TenantSettings): Promise<
  */
 export async function deregisterTenant(pool: Pool, id: string): Promise<boolean> {
   return inTransaction(pool, async (client) => {
+    // Row-level security on the message tables admits only the tenant this transaction names.
+    await client.query("SELECT set_config('zajoni.tenant', $1, true)", [id]);
     // Messages reference the tenant without a cascade: they go first, their recipients and
     // attempts with them; users take their sessions, tokens and reset links along.
     await client.query('DELETE FROM messages WHERE tenant_id = $1', [id]);

@@ -3,6 +3,7 @@ import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { Logger } from '#shared';
 import { InvalidArgumentError, UnauthenticatedError } from '../errors.ts';
 import type { ApiContext } from '../resolvers/context.ts';
+import { accountErrorExtensions } from './account-errors.ts';
 
 /** Message a client sees for any failure it did not cause. */
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
@@ -49,6 +50,8 @@ export function toClientError(error: GraphQLError, log: Logger): GraphQLError {
     const extensions = { code: ERROR_CODES.badUserInput, argument: cause.argument };
     return withExtensions(error, cause.message, extensions);
   }
+  const account = accountErrorExtensions(cause);
+  if (account) return withExtensions(error, cause?.message ?? error.message, account);
   // Without a path the error concerns the request as a whole (variables that do not coerce):
   // the client's doing, and its message says what to fix.
   if (error.path === undefined) return error;

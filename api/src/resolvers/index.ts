@@ -1,3 +1,8 @@
+import {
+  accountEnumResolvers,
+  accountMutationResolvers,
+  accountQueryResolvers,
+} from '../accounts/resolvers.ts';
 import { enumResolvers } from './enums.ts';
 import { messageResolvers } from './message.ts';
 import { queryResolvers } from './query.ts';
@@ -10,8 +15,10 @@ export { MAX_PAGE_SIZE } from './viewer.ts';
 /** Every resolver of the schema in schema/type-defs.ts. */
 export const resolvers = {
   DateTime: dateTimeScalar,
-  Query: queryResolvers,
+  Query: { ...queryResolvers, ...accountQueryResolvers },
+  Mutation: accountMutationResolvers,
   Viewer: viewerResolvers,
   Message: messageResolvers,
   ...enumResolvers,
+  ...accountEnumResolvers,
 };
