@@ -41,3 +41,5 @@ export { ConfigError, InvalidRecordError } from './errors.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { DUPLICATE_WINDOW_MS, ensureQueueStream, ensureTranscriptStream } from './streams.ts';
+export { decideQuota, quotaKey, readQuotaTimes } from './quota.ts';
+export type { QuotaDecision, QuotaPolicy } from './quota.ts';
