@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envPort, envPositiveInt, hostNameSchema, parseEnv } from '#shared';
+import { messageSettingsShape } from './messages/settings.ts';
 
 /** pino's level names, plus `silent` to turn logging off. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -43,6 +44,7 @@ const apiHost = z.union([hostNameSchema, z.ipv6()], {
  * - `API_HOST` (default `127.0.0.1`): address the HTTP server binds.
  * - `API_PORT` (default 4000): HTTP port; `/graphql` and `/healthz` are served there.
  * - `LOG_LEVEL` (default `info`): pino level.
+ * - the message log's settings: see messages/settings.ts.
  * - `CONSOLE_URL` (default `http://127.0.0.1:4000`): base of the links in account mails; a reset
  *   link is `${CONSOLE_URL}/reset?token=…`.
  * - `ACCOUNT_MAIL_FROM` (default `postmaster@localhost`): From of password-reset and username
@@ -60,6 +62,7 @@ export const apiConfigSchema = z.object({
   API_HOST: apiHost.default(DEFAULT_API_HOST),
   API_PORT: envPort(DEFAULT_API_PORT),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ...messageSettingsShape,
   CONSOLE_URL: consoleUrl.default('http://127.0.0.1:4000'),
   ACCOUNT_MAIL_FROM: mailFrom.default('postmaster@localhost'),
   SESSION_TTL_SECONDS: envPositiveInt(7 * 24 * 3600),

@@ -161,3 +161,24 @@ export class InvalidTokenError extends Error {
 export class DuplicatePlatformAdminError extends Error {
   override name = 'DuplicatePlatformAdminError';
 }
+
+/** A pagination cursor that this API did not issue (`extensions.code` BAD_CURSOR). */
+export class InvalidCursorError extends InvalidArgumentError {
+  override name = 'InvalidCursorError';
+}
+
+/** A page size above the maximum (`extensions.code` PAGE_TOO_LARGE). */
+export class PageTooLargeError extends InvalidArgumentError {
+  override name = 'PageTooLargeError';
+  readonly max: number;
+
+  constructor(argument: string, max: number) {
+    super(argument, `${argument} must be at most ${max}`);
+    this.max = max;
+  }
+}
+
+/** The delivery events subscription cannot start (NATS not connected, subscription refused). */
+export class DeliveryEventsError extends Error {
+  override name = 'DeliveryEventsError';
+}

@@ -14,7 +14,14 @@ export {
 } from './config.ts';
 export type { AdminConfig, ApiConfig } from './config.ts';
 export { MIGRATIONS_DIR, MIGRATIONS_TABLE, runMigrations } from './db/migrate.ts';
-export { createPool } from './db/pool.ts';
+export { APP_ROLE, createPool } from './db/pool.ts';
+export type { PoolOptions } from './db/pool.ts';
+export { TENANT_SETTING, withTenant } from './db/tenant-scope.ts';
+export { startRetention } from './messages/retention.ts';
+export type { RetentionJob, RetentionOptions } from './messages/retention.ts';
+export { MAX_FILTER_TEXT } from './messages/filter.ts';
+export { DELIVERY_EVENT_PREFIX } from './messages/events.ts';
+export { LIMIT_CODES, QUERY_LIMITS } from './http/limits.ts';
 export { normalizeAddress } from './accounts/addresses.ts';
 export { AUTH_QUEUE_GROUP, startAuthResponder } from './accounts/auth-responder.ts';
 export type { AuthResponder } from './accounts/auth-responder.ts';
@@ -70,13 +77,16 @@ export {
   InvalidTokenError,
   RateLimitedError,
   SignUpClosedError,
+  DeliveryEventsError,
   DuplicateTenantError,
   DuplicateUserError,
   InvalidAddressError,
   InvalidArgumentError,
+  InvalidCursorError,
   InvalidPasswordError,
   InvalidTenantIdError,
   MigrationError,
+  PageTooLargeError,
   QueueIdConflictError,
   ShutdownError,
   StoreTranscriptError,

@@ -4,6 +4,7 @@ import type { Logger } from '#shared';
 import type { Caller } from '../accounts/caller.ts';
 import { establishCaller, type AccountServices } from '../accounts/services.ts';
 import type { User } from '../accounts/users.ts';
+import type { MessageService } from '../messages/service.ts';
 
 export { TENANT_HEADER } from '../accounts/caller.ts';
 
@@ -13,6 +14,8 @@ export interface ApiContext {
   /** Logger bound to this request's id. */
   readonly log: Logger;
   readonly db: Pool;
+  /** The message log: listing, quota, delivery events (messages/service.ts). */
+  readonly messages: MessageService;
   /**
    * Who is calling, established once before any resolver runs (accounts/caller.ts): `kind`
    * `user`, `tenant-admin` or `platform-admin`, with `userId`, `tenant` and `address` (all null
@@ -37,6 +40,7 @@ export async function createContext(
   request: Request,
   db: Pool,
   log: Logger,
+  messages: MessageService,
   accounts: AccountServices,
   remoteAddress?: string,
 ): Promise<ApiContext> {
@@ -47,6 +51,7 @@ export async function createContext(
     requestId,
     log: requestLog,
     db,
+    messages,
     caller: state.caller,
     requireCaller: state.require,
     viewer: async () => state.viewer(),
