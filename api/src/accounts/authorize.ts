@@ -22,7 +22,8 @@ export function requirePlatformAdmin(caller: Caller): void {
  */
 export function adminTenant(caller: Caller, requested: string | null | undefined): string {
   if (caller.kind === 'platform-admin') {
-    if (!requested) throw new InvalidArgumentError('tenant', 'a platform admin must name the tenant');
+    if (!requested)
+      throw new InvalidArgumentError('tenant', 'a platform admin must name the tenant');
     return requested;
   }
   if (caller.kind !== 'tenant-admin') {

@@ -115,7 +115,14 @@ async function fromToken(token: string, deps: IdentifyDeps): Promise<Caller> {
     if (holder?.kind === 'user') return userCaller(holder.user, credential);
     if (holder?.kind === 'platform-admin') {
       const { adminId } = holder;
-      return { kind: 'platform-admin', userId: null, tenant: null, address: null, adminId, credential };
+      return {
+        kind: 'platform-admin',
+        userId: null,
+        tenant: null,
+        address: null,
+        adminId,
+        credential,
+      };
     }
   }
   throw new UnauthenticatedError('invalid or expired token');

@@ -24,8 +24,13 @@ export async function checkCredentials(db: Db, credentials: Credentials): Promis
   const user = candidates.length === 1 ? candidates[0] : undefined;
   const ok = await verifyPassword(user?.passwordHash ?? null, credentials.password);
   if (!ok || !user) return null;
-  const { passwordHash: _hash, ...account } = user;
-  return account;
+  return {
+    id: user.id,
+    tenant: user.tenant,
+    address: user.address,
+    role: user.role,
+    confirmations: user.confirmations,
+  };
 }
 
 /** Result of a password check under the failed-attempt limits. */

@@ -59,7 +59,9 @@ export const accountEnumResolvers = {
 };
 
 const ownerOf = (caller: Caller): TokenOwner =>
-  caller.kind === 'platform-admin' ? { platformAdminId: caller.adminId } : { userId: caller.userId };
+  caller.kind === 'platform-admin'
+    ? { platformAdminId: caller.adminId }
+    : { userId: caller.userId };
 
 export const accountQueryResolvers = {
   me(_: unknown, _args: unknown, context: AccountContext) {

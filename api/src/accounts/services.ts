@@ -55,7 +55,11 @@ export function createOfflineAccountServices(db: Pool): AccountServices {
     mailer: {
       send: () => Promise.reject(new Error('account mail is not configured (no NATS)')),
     },
-    settings: { consoleUrl: 'http://127.0.0.1:4000', resetTtlSeconds: 3600, sessionTtlSeconds: 3600 },
+    settings: {
+      consoleUrl: 'http://127.0.0.1:4000',
+      resetTtlSeconds: 3600,
+      sessionTtlSeconds: 3600,
+    },
   };
 }
 
