@@ -116,6 +116,8 @@ export const accountMutationResolvers = {
       const domains = tenant.senderDomains.join(', ') || 'none';
       throw new InvalidArgumentError('address', `address must be in a sender domain: ${domains}`);
     }
+    // LIMITATION: the address is not verified by mail first, so in an OPEN tenant anyone may
+    // take any unused address of a sender domain and send as it; use INVITE where that matters.
     const user = await createUser(context.db, tenant.id, address, password);
     context.log.info({ tenant: tenant.id, userId: user.id }, 'signed up');
     return user;
@@ -183,6 +185,7 @@ export const accountMutationResolvers = {
   ) {
     // The mail is queued after answering, so neither the answer nor its timing tells whether
     // the address has an account.
+    // LIMITATION: not rate-limited; a caller can make Zajoni mail one address repeatedly.
     const request = { address: args.address, tenant: args.tenant ?? undefined };
     const { db, accounts, log } = context;
     void requestPasswordReset(db, accounts.mailer, accounts.settings, request).then(
