@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { AUTH_VERIFY_SUBJECT, authReplySchema, type AuthReply } from '#shared';
 import {
   EXIT,
+  MIGRATIONS_DIR,
   checkCredentials,
+  createAuthLimiter,
   createPool,
   createTenant,
   createUser,
+  hashToken,
   runAdmin,
   runMigrations,
   startAuthResponder,
@@ -17,6 +21,7 @@ import {
 } from '../api/src/index.ts';
 import { LEVEL, createCaptureLog } from '../api/src/testing/capture-log.ts';
 import { startTestStack, type TestStack } from '../api/src/testing/stack.ts';
+import { waitFor } from '../scripts/stack/process.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -57,9 +62,10 @@ describe('accounts', () => {
       ]);
       const again = await admin(['migrate']);
 
+      const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql'));
       assert.deepEqual(
         [first.length + second.length, Math.min(first.length, second.length)],
-        [1, 0],
+        [files.length, 0],
       );
       assert.deepEqual(again, { status: EXIT.ok, out: 'schema already up to date\n', err: '' });
     });
@@ -109,6 +115,47 @@ describe('accounts', () => {
           password: PASSWORD,
         });
         assert.equal(user?.address, 'Carol@example.com');
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('creates a platform admin and prints its API token once, on stdout alone', async () => {
+      const created = await admin(['platform-admin', 'create', '--name', 'ops']);
+      const again = await admin(['platform-admin', 'create', '--name', 'ops']);
+      const tenantAdmin = await admin(
+        ['user', 'create', '--tenant', 'acme', '--address', 'boss@example.com', '--role'],
+        { stdin: PASSWORD },
+      );
+      const withRole = await admin([
+        'user',
+        'create',
+        '--tenant',
+        'acme',
+        '--address',
+        'boss@example.com',
+        '--role',
+        'tenant-admin',
+        '--password',
+        PASSWORD,
+      ]);
+
+      assert.equal(created.status, EXIT.ok, created.err);
+      assert.match(created.out, /^zjt_[A-Za-z0-9_-]{43}\n$/);
+      assert.match(created.err, /created platform admin ops/);
+      assert.deepEqual(
+        [again.status, again.err],
+        [EXIT.failed, 'zajoni-admin: platform admin ops already exists\n'],
+      );
+      assert.equal(tenantAdmin.status, EXIT.usage);
+      assert.match(
+        withRole.out,
+        /^created user boss@example\.com in tenant acme .*tenant-admin\)\n$/,
+      );
+      const pool = createPool(stack.databaseUrl, log);
+      try {
+        const { rows } = await pool.query('SELECT token_hash FROM api_tokens');
+        assert.deepEqual(rows, [{ token_hash: hashToken(created.out.trim()) }]);
       } finally {
         await pool.end();
       }
@@ -214,7 +261,7 @@ describe('accounts', () => {
       assert.ok(reply.ok);
       assert.deepEqual(
         { ...reply.user, id: '' },
-        { id: '', address: 'alice@example.com', tenant: 'initech' },
+        { id: '', address: 'alice@example.com', tenant: 'initech', confirmations: true },
       );
     });
 
@@ -287,6 +334,46 @@ describe('accounts', () => {
         nc.request(AUTH_VERIFY_SUBJECT, '{}', { timeout: 1_000 }),
         /503|no responders/i,
       );
+    });
+
+    it('refuses every attempt from a client address that failed too often, until its window ends', async () => {
+      // Only this responder may answer: the suite's default one has other limits.
+      await responder.stop();
+      const limited = startAuthResponder(
+        nc,
+        pool,
+        log,
+        // The window must outlast three argon2 verifies on a busy machine.
+        createAuthLimiter(pool, { perAccount: 5, perAddress: 3, windowSeconds: 15 }),
+      );
+      const from = (remoteAddress: string, username: string, password = PASSWORD) => ({
+        tenant: 'initech',
+        username,
+        password,
+        remoteAddress,
+      });
+      try {
+        const failures = [];
+        for (const name of ['a', 'b', 'c']) {
+          failures.push((await verify(from('192.0.2.7', `${name}@example.com`))).reply);
+        }
+        const blocked = (await verify(from('192.0.2.7', 'alice@example.com'))).reply;
+        const elsewhere = (await verify(from('192.0.2.8', 'alice@example.com'))).reply;
+
+        assert.deepEqual(failures, Array(3).fill({ ok: false, reason: 'invalid-credentials' }));
+        assert.equal(blocked.ok, false);
+        assert.ok(!blocked.ok && blocked.reason === 'rate-limited', JSON.stringify(blocked));
+        assert.ok((blocked.retryAfterSeconds ?? 0) >= 1);
+        assert.equal(elsewhere.ok, true, 'another address is not affected');
+        await waitFor(
+          'the address to be released',
+          async () => (await verify(from('192.0.2.7', 'alice@example.com'))).reply.ok,
+          30_000,
+          500,
+        );
+      } finally {
+        await limited.stop();
+      }
     });
   });
 });

@@ -308,17 +308,17 @@ describe('GraphQL API', () => {
     assert.deepEqual(more, [true, true, false]);
   });
 
-  it('rejects a malformed cursor and an out-of-range page size as BAD_USER_INPUT', async () => {
+  it('rejects a malformed cursor, a page too large and an empty page with their codes', async () => {
     const badCursor = await gql(PAGE_QUERY, { after: 'bm90IGEgY3Vyc29y' }, as('pat@example.com'));
     const tooMany = await gql(PAGE_QUERY, { first: 101 }, as('pat@example.com'));
     const none = await gql(PAGE_QUERY, { first: 0 }, as('pat@example.com'));
 
-    for (const [response, argument] of [
-      [badCursor, 'after'],
-      [tooMany, 'first'],
-      [none, 'first'],
+    for (const [response, argument, code] of [
+      [badCursor, 'after', 'BAD_CURSOR'],
+      [tooMany, 'first', 'PAGE_TOO_LARGE'],
+      [none, 'first', 'BAD_USER_INPUT'],
     ] as const) {
-      assert.equal(response.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(response.body.errors?.[0]?.extensions?.code, code);
       assert.equal(response.body.errors?.[0]?.extensions?.argument, argument);
       assert.deepEqual(response.body.errors?.[0]?.path, ['viewer', 'messages']);
     }

@@ -1,13 +1,15 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '#shared';
 import { startAuthResponder } from './accounts/auth-responder.ts';
+import { createAccountServices } from './accounts/services.ts';
 import type { ApiConfig } from './config.ts';
 import { ShutdownError } from './errors.ts';
 import { runMigrations } from './db/migrate.ts';
-import { createPool } from './db/pool.ts';
+import { APP_ROLE, createPool } from './db/pool.ts';
 import { GRAPHQL_PATH, createApiYoga } from './http/yoga.ts';
 import { startHttpServer } from './http/server.ts';
 import { startIngest, type IngestOptions } from './ingest/consumer.ts';
+import { startRetention } from './messages/retention.ts';
 
 export interface RunningApi {
   /** Base URL of the HTTP server; GraphQL is at `${url}/graphql`. */
@@ -35,19 +37,37 @@ export async function startApi(
     // The schema must be current before any replica reads or writes.
     await runMigrations(config.DATABASE_URL, log);
 
-    const pool = createPool(config.DATABASE_URL, log);
+    // Row-level security applies to this role (migrations run as the login role, the owner).
+    const pool = createPool(config.DATABASE_URL, log, { role: APP_ROLE });
     cleanups.unshift(() => pool.end());
 
     const nc = await connectNats(config.NATS_URL, log);
     cleanups.unshift(() => nc.drain());
 
+    const accounts = await createAccountServices(nc, pool, config);
+
     const ingest = await startIngest(nc, pool, log, options);
     cleanups.unshift(() => ingest.stop());
 
-    const auth = startAuthResponder(nc, pool, log);
+    const auth = startAuthResponder(nc, pool, log, accounts.limiter);
     cleanups.unshift(() => auth.stop());
 
-    const yoga = createApiYoga(pool, log);
+    const retention = startRetention(pool, log, {
+      intervalMs: config.RETENTION_INTERVAL_MS,
+      batchSize: config.RETENTION_BATCH_SIZE,
+    });
+    cleanups.unshift(() => retention.stop());
+
+    const yoga = createApiYoga(
+      pool,
+      log,
+      {
+        nc,
+        lifetimeMs: config.MESSAGE_LIFETIME_MS,
+        quota: { limit: config.QUOTA_DAILY_LIMIT, windowMs: config.QUOTA_WINDOW_MS },
+      },
+      accounts,
+    );
     const http = await startHttpServer(yoga, config.API_HOST, config.API_PORT);
     cleanups.unshift(() => http.close());
 

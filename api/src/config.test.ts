@@ -15,6 +15,18 @@ describe('parseApiConfig', () => {
       API_HOST: '127.0.0.1',
       API_PORT: 4000,
       LOG_LEVEL: 'info',
+      MESSAGE_LIFETIME_MS: 5 * 86_400_000,
+      QUOTA_DAILY_LIMIT: 50,
+      QUOTA_WINDOW_MS: 86_400_000,
+      RETENTION_INTERVAL_MS: 3_600_000,
+      RETENTION_BATCH_SIZE: 500,
+      CONSOLE_URL: 'http://127.0.0.1:4000',
+      ACCOUNT_MAIL_FROM: 'postmaster@localhost',
+      SESSION_TTL_SECONDS: 604_800,
+      RESET_TOKEN_TTL_SECONDS: 3600,
+      AUTH_FAILURE_WINDOW_SECONDS: 900,
+      AUTH_FAILURES_PER_ACCOUNT: 10,
+      AUTH_FAILURES_PER_ADDRESS: 50,
     });
   });
 

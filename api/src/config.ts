@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { envPort, hostNameSchema, parseEnv } from '#shared';
+import { envPort, envPositiveInt, hostNameSchema, parseEnv } from '#shared';
+import { messageSettingsShape } from './messages/settings.ts';
 
 /** pino's level names, plus `silent` to turn logging off. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -25,6 +26,13 @@ const natsUrl = z.url({
   error: urlError('must be a nats:// or tls:// URL'),
 });
 
+const consoleUrl = z.url({
+  protocol: /^https?$/,
+  error: 'must be an http:// or https:// URL',
+});
+
+const mailFrom = z.email({ error: 'must be a mail address' });
+
 const apiHost = z.union([hostNameSchema, z.ipv6()], {
   error: 'must be a host name or an IP address',
 });
@@ -36,6 +44,17 @@ const apiHost = z.union([hostNameSchema, z.ipv6()], {
  * - `API_HOST` (default `127.0.0.1`): address the HTTP server binds.
  * - `API_PORT` (default 4000): HTTP port; `/graphql` and `/healthz` are served there.
  * - `LOG_LEVEL` (default `info`): pino level.
+ * - the message log's settings: see messages/settings.ts.
+ * - `CONSOLE_URL` (default `http://127.0.0.1:4000`): base of the links in account mails; a reset
+ *   link is `${CONSOLE_URL}/reset?token=…`.
+ * - `ACCOUNT_MAIL_FROM` (default `postmaster@localhost`): From of password-reset and username
+ *   mails; set it to an address of the relay's domain.
+ * - `SESSION_TTL_SECONDS` (default 7 days): lifetime of a signIn session.
+ * - `RESET_TOKEN_TTL_SECONDS` (default 1 hour): lifetime of a password-reset link.
+ * - `AUTH_FAILURE_WINDOW_SECONDS` (default 900): window of the failed-attempt limits; a locked
+ *   account or address is released when its window ends.
+ * - `AUTH_FAILURES_PER_ACCOUNT` (default 10), `AUTH_FAILURES_PER_ADDRESS` (default 50): failed
+ *   sign-ins plus failed SMTP AUTH allowed per account, and per client IP, within the window.
  */
 export const apiConfigSchema = z.object({
   DATABASE_URL: databaseUrl,
@@ -43,6 +62,14 @@ export const apiConfigSchema = z.object({
   API_HOST: apiHost.default(DEFAULT_API_HOST),
   API_PORT: envPort(DEFAULT_API_PORT),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ...messageSettingsShape,
+  CONSOLE_URL: consoleUrl.default('http://127.0.0.1:4000'),
+  ACCOUNT_MAIL_FROM: mailFrom.default('postmaster@localhost'),
+  SESSION_TTL_SECONDS: envPositiveInt(7 * 24 * 3600),
+  RESET_TOKEN_TTL_SECONDS: envPositiveInt(3600),
+  AUTH_FAILURE_WINDOW_SECONDS: envPositiveInt(900),
+  AUTH_FAILURES_PER_ACCOUNT: envPositiveInt(10),
+  AUTH_FAILURES_PER_ADDRESS: envPositiveInt(50),
 });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 

@@ -127,3 +127,58 @@ export class ConsumerSetupError extends Error {
 export class ShutdownError extends Error {
   override name = 'ShutdownError';
 }
+
+/** The caller is authenticated but its role does not allow the operation. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+/**
+ * Too many failed sign-ins or SMTP AUTH attempts for an account or a client address. Temporary:
+ * `retryAfterSeconds` says when the window that holds the failures ends.
+ */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    super(`too many failed attempts; try again in ${retryAfterSeconds} seconds`, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The tenant takes new accounts by invitation only (or does not exist). */
+export class SignUpClosedError extends Error {
+  override name = 'SignUpClosedError';
+}
+
+/** A password-reset token is unknown, already used or expired (all alike). */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+/** A platform admin with this name already exists. */
+export class DuplicatePlatformAdminError extends Error {
+  override name = 'DuplicatePlatformAdminError';
+}
+
+/** A pagination cursor that this API did not issue (`extensions.code` BAD_CURSOR). */
+export class InvalidCursorError extends InvalidArgumentError {
+  override name = 'InvalidCursorError';
+}
+
+/** A page size above the maximum (`extensions.code` PAGE_TOO_LARGE). */
+export class PageTooLargeError extends InvalidArgumentError {
+  override name = 'PageTooLargeError';
+  readonly max: number;
+
+  constructor(argument: string, max: number) {
+    super(argument, `${argument} must be at most ${max}`);
+    this.max = max;
+  }
+}
+
+/** The delivery events subscription cannot start (NATS not connected, subscription refused). */
+export class DeliveryEventsError extends Error {
+  override name = 'DeliveryEventsError';
+}

@@ -14,17 +14,45 @@ export {
 } from './config.ts';
 export type { AdminConfig, ApiConfig } from './config.ts';
 export { MIGRATIONS_DIR, MIGRATIONS_TABLE, runMigrations } from './db/migrate.ts';
-export { createPool } from './db/pool.ts';
+export { APP_ROLE, createPool } from './db/pool.ts';
+export type { PoolOptions } from './db/pool.ts';
+export { TENANT_SETTING, withTenant } from './db/tenant-scope.ts';
+export { startRetention } from './messages/retention.ts';
+export type { RetentionJob, RetentionOptions } from './messages/retention.ts';
+export { MAX_FILTER_TEXT } from './messages/filter.ts';
+export { DELIVERY_EVENT_PREFIX } from './messages/events.ts';
+export { LIMIT_CODES, QUERY_LIMITS } from './http/limits.ts';
 export { normalizeAddress } from './accounts/addresses.ts';
 export { AUTH_QUEUE_GROUP, startAuthResponder } from './accounts/auth-responder.ts';
 export type { AuthResponder } from './accounts/auth-responder.ts';
 export { checkCredentials } from './accounts/credentials.ts';
 export type { Credentials } from './accounts/credentials.ts';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './accounts/passwords.ts';
-export { createTenant, ensureTenant } from './accounts/tenants.ts';
-export type { Tenant } from './accounts/tenants.ts';
-export { createUser } from './accounts/users.ts';
-export type { User } from './accounts/users.ts';
+export {
+  DEFAULT_RETENTION_DAYS,
+  SIGN_UP_MODES,
+  createTenant,
+  deregisterTenant,
+  ensureTenant,
+  findTenant,
+  registerTenant,
+} from './accounts/tenants.ts';
+export type { SignUpMode, Tenant, TenantSettings } from './accounts/tenants.ts';
+export { USER_ROLES, createUser, findUser } from './accounts/users.ts';
+export type { User, UserRole } from './accounts/users.ts';
+export { CALLER_KINDS, TENANT_HEADER as CALLER_TENANT_HEADER } from './accounts/caller.ts';
+export type { Caller, CallerCredential, CallerKind } from './accounts/caller.ts';
+export { createAccountServices, createOfflineAccountServices } from './accounts/services.ts';
+export type { AccountServices } from './accounts/services.ts';
+export { createAuthLimiter, DEFAULT_AUTH_LIMITS } from './accounts/rate-limit.ts';
+export type { AuthLimiter, AuthLimitSettings } from './accounts/rate-limit.ts';
+export { checkPassword } from './accounts/credentials.ts';
+export type { PasswordCheck } from './accounts/credentials.ts';
+export { createNoticeMailer } from './accounts/notices.ts';
+export type { Notice, NoticeMailer } from './accounts/notices.ts';
+export { createPlatformAdmin } from './accounts/platform-admins.ts';
+export { TOKEN_PREFIX, hashToken } from './accounts/tokens.ts';
+export { ACCOUNT_ERROR_CODES } from './http/account-errors.ts';
 export { DEFAULT_RETRY_DELAY_MS, startIngest } from './ingest/consumer.ts';
 export type { Ingest, IngestOptions } from './ingest/consumer.ts';
 export { storeTranscript } from './ingest/store-transcript.ts';
@@ -44,13 +72,21 @@ export { EXIT, USAGE, runAdmin } from './admin/commands.ts';
 export type { AdminIo } from './admin/commands.ts';
 export {
   ConsumerSetupError,
+  DuplicatePlatformAdminError,
+  ForbiddenError,
+  InvalidTokenError,
+  RateLimitedError,
+  SignUpClosedError,
+  DeliveryEventsError,
   DuplicateTenantError,
   DuplicateUserError,
   InvalidAddressError,
   InvalidArgumentError,
+  InvalidCursorError,
   InvalidPasswordError,
   InvalidTenantIdError,
   MigrationError,
+  PageTooLargeError,
   QueueIdConflictError,
   ShutdownError,
   StoreTranscriptError,

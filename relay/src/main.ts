@@ -114,8 +114,13 @@ async function main() {
       tenant: config.TENANT,
       relayHostName: config.RELAY_HOSTNAME,
       maxRecipients: config.MAX_RECIPIENTS,
-      verifyCredentials: (username, password) =>
-        verifyCredentials(nc, config, { tenant: config.TENANT, username, password }),
+      verifyCredentials: (username, password, remoteAddress) =>
+        verifyCredentials(nc, config, {
+          tenant: config.TENANT,
+          username,
+          password,
+          remoteAddress,
+        }),
       quota: createQuota(quotaKv, () => ({
         limit: config.DAILY_LIMIT,
         windowMs: config.QUOTA_WINDOW_MS,

@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   apiPort?: number;
   /** Extra relay settings, e.g. a short DELIVERY_ACK_WAIT_MS for crash tests. */
   relayEnv?: Record<string, string>;
+  /** Extra API settings, e.g. AUTH_FAILURE_WINDOW_SECONDS for the lockout tests. */
+  apiEnv?: Record<string, string>;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       databaseUrl: postgres.url,
       natsUrl: nats.url,
       ...(options.apiPort ? { port: options.apiPort } : {}),
+      ...(options.apiEnv ? { extraEnv: options.apiEnv } : {}),
     });
     stops.push(() => api.process.stop());
     const { address, password } = LOCAL.sender;

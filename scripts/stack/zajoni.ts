@@ -26,6 +26,8 @@ export async function startApiProcess(options: {
   databaseUrl: string;
   natsUrl: string;
   port?: number;
+  /** Extra API settings, e.g. short failed-attempt windows for tests. */
+  extraEnv?: Record<string, string>;
 }): Promise<ApiProcess> {
   const port = options.port ?? (await freePort());
   const env = {
@@ -34,6 +36,7 @@ export async function startApiProcess(options: {
     NATS_URL: options.natsUrl,
     API_HOST: '127.0.0.1',
     API_PORT: String(port),
+    ...options.extraEnv,
   };
   const proc = startProcess(
     NODE,

@@ -34,10 +34,12 @@ export type {
 } from './transcript.ts';
 export { QUEUE_KINDS, parseQueuedMessage, queuedMessageSchema } from './queue.ts';
 export type { QueueKind, QueuedMessage } from './queue.ts';
-export { authReplySchema, authRequestSchema } from './auth.ts';
-export type { AuthReply, AuthRequest } from './auth.ts';
+export { AUTH_REFUSALS, authReplySchema, authRequestSchema } from './auth.ts';
+export type { AuthRefusal, AuthReply, AuthRequest } from './auth.ts';
 export { envFlag, envPort, envPositiveInt, hostNameSchema, parseEnv } from './config.ts';
 export { ConfigError, InvalidRecordError } from './errors.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { DUPLICATE_WINDOW_MS, ensureQueueStream, ensureTranscriptStream } from './streams.ts';
+export { decideQuota, quotaKey, readQuotaTimes } from './quota.ts';
+export type { QuotaDecision, QuotaPolicy } from './quota.ts';

@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { InvalidRecordError } from './errors.ts';
 import { TENANT_ID } from './subjects.ts';
 
-/** Why a queue entry exists: a user's message, or a receipt Zajoni sends about one. */
-export const QUEUE_KINDS = ['message', 'confirmation', 'failure-notice'] as const;
+/**
+ * Why a queue entry exists: a user's message, a receipt Zajoni sends about one, or a notice the
+ * API mails about the account itself (password reset, forgotten username). Only `message`
+ * entries are recorded for the user and confirmed.
+ */
+export const QUEUE_KINDS = ['message', 'confirmation', 'failure-notice', 'account-notice'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
 /**
@@ -33,6 +37,11 @@ export const queuedMessageSchema = z.object({
   attempt: z.number().int().positive(),
   /** Earliest time to try this round (back-off after a temporary failure); null for at once. */
   notBefore: z.iso.datetime().nullable(),
+  /**
+   * Whether the sender wants a confirmation when it is delivered (the account's preference at
+   * submission). Entries queued before the field existed count as true.
+   */
+  confirm: z.boolean().default(true),
 });
 export type QueuedMessage = z.infer<typeof queuedMessageSchema>;
 

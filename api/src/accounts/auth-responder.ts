@@ -6,8 +6,9 @@ import {
   type AuthRequest,
   type Logger,
 } from '#shared';
-import type { Db } from '../db/pool.ts';
-import { checkCredentials } from './credentials.ts';
+import type { Pool } from 'pg';
+import { checkPassword } from './credentials.ts';
+import { createAuthLimiter, DEFAULT_AUTH_LIMITS, type AuthLimiter } from './rate-limit.ts';
 
 /** NATS queue group of the responders: each request is answered by one API replica. */
 export const AUTH_QUEUE_GROUP = 'zajoni-api';
@@ -22,13 +23,18 @@ export interface AuthResponder {
  * AuthReply out. Requests are answered concurrently; argon2 runs on libuv's thread pool, which
  * bounds the CPU they use.
  */
-export function startAuthResponder(nc: NatsConnection, db: Db, log: Logger): AuthResponder {
+export function startAuthResponder(
+  nc: NatsConnection,
+  db: Pool,
+  log: Logger,
+  limiter: AuthLimiter = createAuthLimiter(db, DEFAULT_AUTH_LIMITS),
+): AuthResponder {
   const responderLog = log.child({ component: 'auth-responder' });
   const sub = nc.subscribe(AUTH_VERIFY_SUBJECT, { queue: AUTH_QUEUE_GROUP });
   const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
     for await (const msg of sub) {
-      const task = answer(msg, db, responderLog).finally(() => inFlight.delete(task));
+      const task = answer(msg, db, limiter, responderLog).finally(() => inFlight.delete(task));
       inFlight.add(task);
     }
   })();
@@ -45,33 +51,40 @@ export function startAuthResponder(nc: NatsConnection, db: Db, log: Logger): Aut
   return { stop: () => (stopped ??= stop()) };
 }
 
-async function answer(msg: Msg, db: Db, log: Logger): Promise<void> {
+async function answer(msg: Msg, db: Pool, limiter: AuthLimiter, log: Logger): Promise<void> {
   if (!msg.reply) {
     log.warn({ subject: msg.subject }, 'auth request without a reply subject');
     return;
   }
-  const reply = await decide(msg, db, log);
+  const reply = await decide(msg, db, limiter, log);
   msg.respond(JSON.stringify(reply));
 }
 
-async function decide(msg: Msg, db: Db, log: Logger): Promise<AuthReply> {
+async function decide(msg: Msg, db: Pool, limiter: AuthLimiter, log: Logger): Promise<AuthReply> {
   const request = parseRequest(msg, log);
   // A malformed request is a relay defect, not a wrong password: answer "try later" (4xx).
   if (!request) return { ok: false, reason: 'unavailable' };
 
   const requestLog = log.child({ tenant: request.tenant, username: request.username });
   try {
-    const user = await checkCredentials(db, {
+    const check = await checkPassword(db, limiter, {
       tenant: request.tenant,
       address: request.username,
       password: request.password,
+      remoteAddress: request.remoteAddress,
     });
-    if (!user) {
-      requestLog.info('auth refused');
+    if (check.kind === 'rate-limited') {
+      const { retryAfterSeconds } = check;
+      requestLog.warn({ remoteAddress: request.remoteAddress, retryAfterSeconds }, 'auth limited');
+      return { ok: false, reason: 'rate-limited', retryAfterSeconds };
+    }
+    if (check.kind === 'refused') {
+      requestLog.info({ remoteAddress: request.remoteAddress }, 'auth refused');
       return { ok: false, reason: 'invalid-credentials' };
     }
     requestLog.debug('auth accepted');
-    return { ok: true, user };
+    const { id, address, tenant, confirmations } = check.user;
+    return { ok: true, user: { id, address, tenant, confirmations } };
   } catch (error) {
     requestLog.error({ err: error }, 'cannot check credentials');
     return { ok: false, reason: 'unavailable' };

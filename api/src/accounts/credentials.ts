@@ -1,9 +1,10 @@
 import type { Db } from '../db/pool.ts';
 import { tryNormalizeAddress } from './addresses.ts';
 import { verifyPassword } from './passwords.ts';
+import type { AuthLimiter } from './rate-limit.ts';
 import { findUsersByAddress, type User } from './users.ts';
 
-/** What a client presents: SMTP AUTH, or HTTP Basic auth until sign-in exists. */
+/** What a client presents: SMTP AUTH, GraphQL signIn, or HTTP Basic auth. */
 export interface Credentials {
   /** The tenant, when the caller names it; otherwise the address must be unique across tenants. */
   readonly tenant?: string | undefined;
@@ -23,5 +24,44 @@ export async function checkCredentials(db: Db, credentials: Credentials): Promis
   const user = candidates.length === 1 ? candidates[0] : undefined;
   const ok = await verifyPassword(user?.passwordHash ?? null, credentials.password);
   if (!ok || !user) return null;
-  return { id: user.id, tenant: user.tenant, address: user.address };
+  return {
+    id: user.id,
+    tenant: user.tenant,
+    address: user.address,
+    role: user.role,
+    confirmations: user.confirmations,
+  };
+}
+
+/** Result of a password check under the failed-attempt limits. */
+export type PasswordCheck =
+  | { readonly kind: 'accepted'; readonly user: User }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'rate-limited'; readonly retryAfterSeconds: number };
+
+/**
+ * checkCredentials behind the failed-attempt limits. A locked account or client address is
+ * refused before any password is checked, even a correct one, until its window ends; each
+ * wrong password counts against both; a correct one clears the account's count.
+ */
+export async function checkPassword(
+  db: Db,
+  limiter: AuthLimiter,
+  credentials: Credentials & { readonly remoteAddress?: string | undefined },
+): Promise<PasswordCheck> {
+  const key = {
+    tenant: credentials.tenant,
+    username: credentials.address,
+    remoteAddress: credentials.remoteAddress,
+  };
+  const wait = await limiter.blockedFor(key);
+  if (wait !== null) return { kind: 'rate-limited', retryAfterSeconds: wait };
+
+  const user = await checkCredentials(db, credentials);
+  if (!user) {
+    await limiter.recordFailure(key);
+    return { kind: 'refused' };
+  }
+  await limiter.recordSuccess(key);
+  return { kind: 'accepted', user };
 }

@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger } from '#shared';
+import { createPlatformAdmin } from '../accounts/platform-admins.ts';
 import { createTenant } from '../accounts/tenants.ts';
-import { createUser } from '../accounts/users.ts';
+import { USER_ROLES, createUser, type UserRole } from '../accounts/users.ts';
 import { parseAdminConfig } from '../config.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import {
+  DuplicatePlatformAdminError,
   DuplicateTenantError,
   DuplicateUserError,
   InvalidAddressError,
@@ -25,8 +27,12 @@ export const USAGE = `usage: zajoni-admin <command>
   tenant create <id> [--name <display name>]
       Create a tenant; <id> is a lowercase DNS label.
   user create --tenant <id> --address <mail address> (--password <p> | --password-stdin)
-      Create an account. The address is also the SMTP username. Prefer --password-stdin:
-      a password in the arguments is visible to other users of the machine.
+              [--role user|tenant-admin]
+      Create an account (role user by default). The address is also the SMTP username.
+      Prefer --password-stdin: a password in the arguments is visible to other users.
+  platform-admin create --name <name>
+      Create a platform admin and print its API token, once: only its hash is stored. Send it
+      as "Authorization: Bearer <token>" (registerTenant, deregisterTenant, createUser, ...).
 
 environment: DATABASE_URL (required), LOG_LEVEL (default warn)
 exit status: 0 done, 1 failed, 2 usage or configuration error
@@ -42,6 +48,7 @@ export interface AdminIo {
 
 /** Errors whose message tells the operator what to fix; anything else is reported with its cause. */
 const OPERATOR_ERRORS = [
+  DuplicatePlatformAdminError,
   DuplicateTenantError,
   DuplicateUserError,
   InvalidAddressError,
@@ -85,6 +92,9 @@ async function dispatch(argv: readonly string[], io: AdminIo): Promise<void> {
   if (command === 'migrate') return migrate(argv.slice(1), io);
   if (command === 'tenant' && action === 'create') return tenantCreate(argv.slice(2), io);
   if (command === 'user' && action === 'create') return userCreate(argv.slice(2), io);
+  if (command === 'platform-admin' && action === 'create') {
+    return platformAdminCreate(argv.slice(2), io);
+  }
   throw new UsageError(command ? `unknown command: ${argv.slice(0, 2).join(' ')}` : 'no command');
 }
 
@@ -109,8 +119,10 @@ async function userCreate(args: readonly string[], io: AdminIo): Promise<void> {
     address: { type: 'string' },
     password: { type: 'string' },
     'password-stdin': { type: 'boolean' },
+    role: { type: 'string' },
   } as const;
   const { values } = parse(args, options, 0);
+  const role = parseRole(values.role);
   if (!values.tenant || !values.address)
     throw new UsageError('--tenant and --address are required');
   if ((values.password === undefined) === !values['password-stdin']) {
@@ -118,8 +130,25 @@ async function userCreate(args: readonly string[], io: AdminIo): Promise<void> {
   }
   const password = values.password ?? stripNewline(await io.readStdin());
   const { tenant, address } = values;
-  const user = await withPool(io, (pool) => createUser(pool, tenant, address, password));
-  io.out(`created user ${user.address} in tenant ${user.tenant} (id ${user.id})\n`);
+  const user = await withPool(io, (pool) => createUser(pool, tenant, address, password, role));
+  const roleNote = user.role === 'user' ? '' : `, ${user.role}`;
+  io.out(`created user ${user.address} in tenant ${user.tenant} (id ${user.id}${roleNote})\n`);
+}
+
+function parseRole(value: string | undefined): UserRole {
+  if (value === undefined) return 'user';
+  const role = USER_ROLES.find((r) => r === value);
+  if (!role) throw new UsageError(`--role must be one of ${USER_ROLES.join(', ')}`);
+  return role;
+}
+
+async function platformAdminCreate(args: readonly string[], io: AdminIo): Promise<void> {
+  const { values } = parse(args, { name: { type: 'string' } }, 0);
+  const name = values.name?.trim();
+  if (!name) throw new UsageError('--name is required');
+  const admin = await withPool(io, (pool) => createPlatformAdmin(pool, name));
+  io.err(`created platform admin ${name} (id ${admin.id}); its API token, shown only now:\n`);
+  io.out(`${admin.token}\n`);
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;

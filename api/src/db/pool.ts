@@ -8,13 +8,31 @@ export type Db = Pool | PoolClient;
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
+ * The role the API server's connections act as (created by the migrations): it owns nothing and
+ * cannot bypass row-level security, so tenant-scoped tables show it only the rows of the tenant
+ * its transaction names (see db/tenant-scope.ts).
+ */
+export const APP_ROLE = 'zajoni_app';
+
+export interface PoolOptions {
+  /**
+   * Role every connection switches to at start (`SET ROLE`), e.g. APP_ROLE. Default: stay the
+   * login role, which owns the tables and is not restricted by row-level security (migrations,
+   * the admin CLI, tests that inspect rows).
+   */
+  readonly role?: string;
+}
+
+/**
  * Opens the connection pool. Errors on idle clients (server restart, network cut) are logged
  * rather than crashing the process; pg replaces those clients on the next checkout.
  */
-export function createPool(databaseUrl: string, log: Logger): Pool {
+export function createPool(databaseUrl: string, log: Logger, options: PoolOptions = {}): Pool {
   const pool = new Pool({
     connectionString: databaseUrl,
     application_name: 'zajoni-api',
+    // A startup parameter rather than a query after connect: no checkout can run before it.
+    ...(options.role ? { options: `-c role=${options.role}` } : {}),
     // Fail a checkout instead of hanging when the server is unreachable: ingest then naks and
     // retries, and a GraphQL request gets an error rather than a timeout at the client.
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -58,4 +76,5 @@ export function sqlState(error: unknown): string | undefined {
 export const SQL_STATE = {
   uniqueViolation: '23505',
   foreignKeyViolation: '23503',
+  insufficientPrivilege: '42501',
 } as const;

@@ -1,8 +1,14 @@
 import { GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { Logger } from '#shared';
-import { InvalidArgumentError, UnauthenticatedError } from '../errors.ts';
+import {
+  InvalidArgumentError,
+  InvalidCursorError,
+  PageTooLargeError,
+  UnauthenticatedError,
+} from '../errors.ts';
 import type { ApiContext } from '../resolvers/context.ts';
+import { accountErrorExtensions } from './account-errors.ts';
 
 /** Message a client sees for any failure it did not cause. */
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
@@ -11,6 +17,8 @@ export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
 export const ERROR_CODES = {
   unauthenticated: 'UNAUTHENTICATED',
   badUserInput: 'BAD_USER_INPUT',
+  badCursor: 'BAD_CURSOR',
+  pageTooLarge: 'PAGE_TOO_LARGE',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -35,6 +43,18 @@ export function useErrorBoundary(): Plugin<ApiContext> {
         },
       };
     },
+    // Subscriptions (SSE): errors of the subscribe step and of each event's execution.
+    onSubscribe({ args }) {
+      const log = args.contextValue.log;
+      return {
+        onSubscribeResult(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+            if (!result.errors) return;
+            setResult({ ...result, errors: result.errors.map((e) => toClientError(e, log)) });
+          });
+        },
+      };
+    },
   };
 }
 
@@ -46,9 +66,17 @@ export function toClientError(error: GraphQLError, log: Logger): GraphQLError {
     return withExtensions(error, cause.message, { code: ERROR_CODES.unauthenticated, http });
   }
   if (cause instanceof InvalidArgumentError) {
-    const extensions = { code: ERROR_CODES.badUserInput, argument: cause.argument };
+    const code =
+      cause instanceof InvalidCursorError
+        ? ERROR_CODES.badCursor
+        : cause instanceof PageTooLargeError
+          ? ERROR_CODES.pageTooLarge
+          : ERROR_CODES.badUserInput;
+    const extensions = { code, argument: cause.argument };
     return withExtensions(error, cause.message, extensions);
   }
+  const account = accountErrorExtensions(cause);
+  if (account) return withExtensions(error, cause?.message ?? error.message, account);
   // Without a path the error concerns the request as a whole (variables that do not coerce):
   // the client's doing, and its message says what to fix.
   if (error.path === undefined) return error;

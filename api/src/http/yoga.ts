@@ -1,32 +1,60 @@
+import type { IncomingMessage } from 'node:http';
 import type { Pool } from 'pg';
 import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '#shared';
+import { createMessageService, type MessageServiceOptions } from '../messages/service.ts';
+import { createOfflineAccountServices, type AccountServices } from '../accounts/services.ts';
 import { createContext, resolvers, type ApiContext } from '../resolvers/index.ts';
+import { accountTypeDefs } from '../schema/accounts.graphql.ts';
+import { messageTypeDefs } from '../schema/messages.ts';
 import { typeDefs } from '../schema/type-defs.ts';
 import { useErrorBoundary } from './error-boundary.ts';
 import { useHealthEndpoint } from './health.ts';
+import { useQueryLimits } from './limits.ts';
 import { createYogaLogger } from './yoga-logger.ts';
 
 /** Path of the GraphQL endpoint. */
 export const GRAPHQL_PATH = '/graphql';
 
-export type ApiYoga = YogaServerInstance<object, ApiContext>;
+/** The relay's defaults; without NATS, quota and delivery events fail as unexpected errors. */
+const DEFAULT_MESSAGE_OPTIONS: MessageServiceOptions = {
+  lifetimeMs: 5 * 24 * 3_600_000,
+  quota: { limit: 50, windowMs: 24 * 3_600_000 },
+};
+
+/** What node:http hands each request; absent under `yoga.fetch`. */
+export interface ServerContext {
+  readonly req?: IncomingMessage;
+}
+
+export type ApiYoga = YogaServerInstance<ServerContext, ApiContext>;
 
 /**
- * The GraphQL server as a fetch handler (`yoga.fetch`) and a Node request listener. GraphiQL,
- * the landing page and CORS are off: clients are same-origin tools sending Basic credentials,
- * and a permissive CORS policy would let any web page use a browser's cached credentials.
+ * The GraphQL server as a fetch handler (`yoga.fetch`) and a Node request listener. GraphiQL is
+ * served at GRAPHQL_PATH to browsers; the landing page and CORS are off: a permissive CORS
+ * policy would let any web page use a browser's cached credentials.
  */
-export function createApiYoga(db: Pool, log: Logger): ApiYoga {
+export function createApiYoga(
+  db: Pool,
+  log: Logger,
+  messageOptions: MessageServiceOptions = DEFAULT_MESSAGE_OPTIONS,
+  accounts: AccountServices = createOfflineAccountServices(db),
+): ApiYoga {
   const graphqlLog = log.child({ component: 'graphql' });
-  return createYoga<object, ApiContext>({
-    schema: createSchema<ApiContext>({ typeDefs, resolvers }),
-    context: ({ request }) => createContext(request, db, graphqlLog),
+  const messages = createMessageService(db, messageOptions);
+  return createYoga<ServerContext, ApiContext>({
+    schema: createSchema<ApiContext>({
+      typeDefs: [typeDefs, messageTypeDefs, accountTypeDefs],
+      resolvers,
+    }),
+    context: ({ request, req }) =>
+      createContext(request, db, graphqlLog, messages, accounts, req?.socket.remoteAddress),
     graphqlEndpoint: GRAPHQL_PATH,
-    plugins: [useErrorBoundary(), useHealthEndpoint(db, graphqlLog)],
+    plugins: [useQueryLimits(), useErrorBoundary(), useHealthEndpoint(db, graphqlLog)],
     logging: createYogaLogger(graphqlLog),
     maskedErrors: { isDev: false, errorMessage: 'Unexpected error.' },
-    graphiql: false,
+    // The GraphiQL page holds no data; it lets a person sign up and query from a browser.
+    graphiql: true,
     landingPage: false,
     cors: false,
   });

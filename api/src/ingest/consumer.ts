@@ -20,6 +20,7 @@ import {
   type Logger,
 } from '#shared';
 import { ConsumerSetupError, QueueIdConflictError } from '../errors.ts';
+import { publishDeliveryEvent } from '../messages/events.ts';
 import { decodeRecord } from './decode-record.ts';
 import { storeTranscript } from './store-transcript.ts';
 
@@ -83,7 +84,7 @@ export async function startIngest(
   const messages = await consumer.consume({ max_messages: BATCH_SIZE });
   let stopping = false;
   const loop = (async () => {
-    for await (const msg of messages) await handleRecord(msg, pool, ingestLog, retryDelayMs);
+    for await (const msg of messages) await handleRecord(msg, nc, pool, ingestLog, retryDelayMs);
     if (!stopping) ingestLog.error('transcript consumer ended; records are no longer stored');
   })();
   let stopped: Promise<void> | undefined;
@@ -116,6 +117,7 @@ async function ensureIngestConsumer(jsm: JetStreamManager): Promise<void> {
 /** Stores one record and settles it: ack, term (never retry) or nak (retry after a delay). */
 async function handleRecord(
   msg: JsMsg,
+  nc: NatsConnection,
   pool: Pool,
   log: Logger,
   retryDelayMs: number,
@@ -127,6 +129,23 @@ async function handleRecord(
     const outcome = await storeTranscript(pool, record);
     msg.ack();
     recordLog.info({ outcome: outcome.kind }, 'transcript stored');
+    // After the commit, so a subscriber that queries on the event finds what it announces.
+    if (outcome.kind === 'stored') {
+      publishDeliveryEvent(
+        nc,
+        {
+          tenant: record.tenant,
+          userId: outcome.userId,
+          queueId: record.queueId,
+          attemptId: record.attemptId,
+          domain: record.domain,
+          outcome: record.outcome,
+          status: outcome.status,
+          storedAt: new Date().toISOString(),
+        },
+        recordLog,
+      );
+    }
   } catch (error) {
     settleFailure(msg, recordLog, error, retryDelayMs);
   }

@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { Transcript } from '#shared';
 import { tryNormalizeAddress } from '../accounts/addresses.ts';
 import { ensureTenant } from '../accounts/tenants.ts';
-import { inTransaction } from '../db/pool.ts';
+import { SQL_STATE, sqlState } from '../db/pool.ts';
+import { withTenant } from '../db/tenant-scope.ts';
 import { QueueIdConflictError, StoreTranscriptError } from '../errors.ts';
 import {
   deriveMessageStatus,
@@ -12,7 +13,13 @@ import {
 
 /** What storing one record did. */
 export type StoreOutcome =
-  { readonly kind: 'stored'; readonly status: MessageStatus } | { readonly kind: 'duplicate' };
+  | {
+      readonly kind: 'stored';
+      readonly status: MessageStatus;
+      /** The account the message is linked to, if any (see UPSERT_MESSAGE). */
+      readonly userId: string | null;
+    }
+  | { readonly kind: 'duplicate' };
 
 /**
  * Creates the message on its first record, and locks its row for the rest of the transaction:
@@ -27,18 +34,18 @@ const UPSERT_MESSAGE = `
     $4, $5, $6, $7, $8, $9, $10, 'pending')
   ON CONFLICT (queue_id) DO UPDATE SET user_id = COALESCE(m.user_id, EXCLUDED.user_id)
   WHERE m.tenant_id = EXCLUDED.tenant_id
-  RETURNING queue_id`;
+  RETURNING queue_id, user_id`;
 
 const INSERT_ATTEMPT = `
   INSERT INTO attempts (attempt_id, queue_id, domain, attempt, host_index, started_at, ended_at,
-    mx, tls, outcome, remote_queue_id, final_reply, error, steps, recipients, record)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    mx, tls, outcome, remote_queue_id, final_reply, error, steps, recipients, record, tenant_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
   ON CONFLICT (attempt_id) DO NOTHING`;
 
 /** Every envelope recipient gets a row, `pending` until an attempt reports on it. */
 const INSERT_PENDING_RECIPIENTS = `
-  INSERT INTO recipients (queue_id, address, position, status)
-  SELECT $1::text, r.address, r.position - 1, 'pending'
+  INSERT INTO recipients (queue_id, tenant_id, address, position, status)
+  SELECT $1::text, $3::text, r.address, r.position - 1, 'pending'
     FROM unnest($2::text[]) WITH ORDINALITY AS r(address, position)
   ON CONFLICT (queue_id, address) DO NOTHING`;
 
@@ -48,9 +55,9 @@ const INSERT_PENDING_RECIPIENTS = `
  */
 const APPLY_OUTCOMES = `
   INSERT INTO recipients AS r (queue_id, address, status, remote_queue_id, last_reply, reason,
-    attempt_id, attempt, host_index, attempt_started_at)
+    attempt_id, attempt, host_index, attempt_started_at, tenant_id)
   SELECT $1::text, o.address, o.status, o."remoteQueueId", o.reply, o.reason,
-    $2::text, $3::integer, $4::integer, $5::timestamptz
+    $2::text, $3::integer, $4::integer, $5::timestamptz, $7::text
     FROM jsonb_to_recordset($6::jsonb)
       AS o(address text, status text, "remoteQueueId" text, reply jsonb, reason text)
   ON CONFLICT (queue_id, address) DO UPDATE SET
@@ -71,7 +78,9 @@ const APPLY_OUTCOMES = `
  */
 export async function storeTranscript(pool: Pool, record: Transcript): Promise<StoreOutcome> {
   try {
-    return await inTransaction(pool, (client, rollback) =>
+    // The record's own tenant, named explicitly: row-level security lets this transaction
+    // write that tenant's rows and no other's.
+    return await withTenant(pool, record.tenant, (client, rollback) =>
       storeInTransaction(client, record, rollback),
     );
   } catch (error) {
@@ -87,8 +96,8 @@ async function storeInTransaction(
 ): Promise<StoreOutcome> {
   await ensureTenant(client, record.tenant);
 
-  const message = await client.query(UPSERT_MESSAGE, messageParams(record));
-  if (message.rowCount === 0) throw new QueueIdConflictError(record.queueId, record.tenant);
+  const message = await upsertMessage(client, record);
+  if (!message) throw new QueueIdConflictError(record.queueId, record.tenant);
 
   // The attempt row exists only if an earlier transaction stored this whole record.
   const attempt = await client.query(INSERT_ATTEMPT, attemptParams(record));
@@ -97,12 +106,37 @@ async function storeInTransaction(
     return { kind: 'duplicate' };
   }
 
-  await client.query(INSERT_PENDING_RECIPIENTS, [record.queueId, record.message.recipients]);
+  await client.query(INSERT_PENDING_RECIPIENTS, [
+    record.queueId,
+    record.message.recipients,
+    record.tenant,
+  ]);
 
   await client.query(APPLY_OUTCOMES, outcomeParams(record));
 
   const status = await refreshMessageStatus(client, record.queueId);
-  return { kind: 'stored', status };
+  return { kind: 'stored', status, userId: message.user_id };
+}
+
+/**
+ * The message row, created or locked; null when its queue id is another tenant's. The policy
+ * hides that row, so PostgreSQL refuses the conflicting update (insufficient privilege) instead
+ * of skipping it; without row-level security the WHERE clause skips it (no row).
+ */
+async function upsertMessage(
+  client: PoolClient,
+  record: Transcript,
+): Promise<{ user_id: string | null } | null> {
+  try {
+    const { rows } = await client.query<{ user_id: string | null }>(
+      UPSERT_MESSAGE,
+      messageParams(record),
+    );
+    return rows[0] ?? null;
+  } catch (error) {
+    if (sqlState(error) === SQL_STATE.insufficientPrivilege) return null;
+    throw error;
+  }
 }
 
 async function refreshMessageStatus(client: PoolClient, queueId: string): Promise<MessageStatus> {
@@ -157,6 +191,7 @@ function attemptParams(record: Transcript): unknown[] {
     json(record.steps),
     json(record.recipients),
     json(record),
+    record.tenant,
   ];
 }
 
@@ -168,6 +203,7 @@ function outcomeParams(record: Transcript): unknown[] {
     record.hostIndex,
     record.startedAt,
     json(record.recipients),
+    record.tenant,
   ];
 }
 

@@ -1,7 +1,17 @@
 import type { Reply, Transcript } from '#shared';
 import type { Db } from '../db/pool.ts';
 import type { MessageCursor } from './cursor.ts';
-import type { MessageStatus, StoredRecipientStatus } from './status.ts';
+import { filterConditions, type MessageFilter } from './filter.ts';
+import type { ReportedMessageStatus, StoredRecipientStatus } from './status.ts';
+
+/**
+ * Whose messages a caller may see: one account's, or (userId null) the whole tenant's. Every
+ * query below also runs under withTenant(scope.tenant), so PostgreSQL enforces the tenant again.
+ */
+export interface MessageScope {
+  readonly tenant: string;
+  readonly userId: string | null;
+}
 
 /** A message as the API serves it. */
 export interface Message {
@@ -15,7 +25,7 @@ export interface Message {
   readonly size: number;
   readonly sha256: string;
   readonly submittedAt: Date;
-  readonly status: MessageStatus;
+  readonly status: ReportedMessageStatus;
 }
 
 /** A recipient's latest known state. */
@@ -36,45 +46,73 @@ export type Attempt = Omit<
   readonly endedAt: Date;
 };
 
-/** One page of a user's messages, newest first. */
+/** One page of messages, newest first, each with its pagination position. */
 export interface MessagePage {
-  readonly messages: Message[];
+  readonly edges: { readonly position: MessageCursor; readonly message: Message }[];
   readonly hasNextPage: boolean;
 }
 
-const MESSAGE_COLUMNS = `queue_id AS "queueId", tenant_id AS "tenant", sender,
-  message_id_header AS "messageId", subject, size, sha256, submitted_at AS "submittedAt", status`;
+/** `deferred` reads as `expired` for a message submitted before $1 (see statusCondition). */
+const MESSAGE_COLUMNS = `m.queue_id AS "queueId", m.tenant_id AS "tenant", m.sender,
+  m.message_id_header AS "messageId", m.subject, m.size, m.sha256,
+  m.submitted_at AS "submittedAt",
+  CASE WHEN m.status = 'deferred' AND m.submitted_at < $1 THEN 'expired' ELSE m.status END
+    AS status`;
+
+/** The keyset position in microseconds, exact (EXTRACT gives numeric). */
+const POSITION_COLUMN = `(EXTRACT(EPOCH FROM m.submitted_at) * 1000000)::bigint::text AS "positionUs"`;
 
 /**
- * A user's messages newest first (submitted_at, then queue_id, both descending), `first` of them
- * strictly after `after`. Served by the messages_user_newest_idx index.
+ * A scope's messages newest first (submitted_at, then queue_id, both descending), `first` of them
+ * strictly after `after`, narrowed by `filter`. Keyset pagination: a message's position never
+ * changes, so no message appears on two pages, and none that existed when the first page was read
+ * is skipped. A message stored meanwhile appears on a later page only if it sorts after the
+ * cursor (late ingest of an older submission); one newer than the first page shows on a new
+ * first page. Served by messages_user_newest_idx or messages_tenant_newest_idx.
  */
-export async function listUserMessages(
+export async function listMessages(
   db: Db,
-  userId: string,
-  first: number,
-  after: MessageCursor | null,
+  scope: MessageScope,
+  query: { filter: MessageFilter; first: number; after: MessageCursor | null; expiredBefore: Date },
 ): Promise<MessagePage> {
-  const { rows } = await db.query<Message>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
-      WHERE user_id = $1
-        AND ($2::timestamptz IS NULL OR (submitted_at, queue_id) < ($2::timestamptz, $3::text))
-      ORDER BY submitted_at DESC, queue_id DESC
-      LIMIT $4`,
-    [userId, after?.submittedAt ?? null, after?.queueId ?? null, first + 1],
+  const params: unknown[] = [query.expiredBefore, scope.tenant];
+  const conditions = ['m.tenant_id = $2'];
+  if (scope.userId !== null) conditions.push(`m.user_id = $${params.push(scope.userId)}`);
+  if (query.after) {
+    const at = `$${params.push(query.after.submittedAtUs)}`;
+    const id = `$${params.push(query.after.queueId)}`;
+    conditions.push(
+      `(m.submitted_at, m.queue_id) < ('epoch'::timestamptz + ${at}::bigint * interval '1 microsecond', ${id}::text)`,
+    );
+  }
+  conditions.push(...filterConditions(query.filter, params, query.expiredBefore));
+  const limit = `$${params.push(query.first + 1)}`;
+
+  const { rows } = await db.query<Message & { positionUs: string }>(
+    `SELECT ${MESSAGE_COLUMNS}, ${POSITION_COLUMN} FROM messages m
+      WHERE ${conditions.join('\n        AND ')}
+      ORDER BY m.submitted_at DESC, m.queue_id DESC
+      LIMIT ${limit}`,
+    params,
   );
-  return { messages: rows.slice(0, first), hasNextPage: rows.length > first };
+  const edges = rows.slice(0, query.first).map(({ positionUs, ...message }) => ({
+    position: { submittedAtUs: positionUs, queueId: message.queueId },
+    message,
+  }));
+  return { edges, hasNextPage: rows.length > query.first };
 }
 
-/** The user's message with this queue id, or null when it is missing or someone else's. */
-export async function findUserMessage(
+/** The scope's message with this queue id, or null when it is missing or outside the scope. */
+export async function findMessage(
   db: Db,
-  userId: string,
+  scope: MessageScope,
   queueId: string,
+  expiredBefore: Date,
 ): Promise<Message | null> {
   const { rows } = await db.query<Message>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE queue_id = $1 AND user_id = $2`,
-    [queueId, userId],
+    `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      WHERE m.queue_id = $2 AND m.tenant_id = $3 AND ($4::text IS NULL OR m.user_id = $4)`,
+    [expiredBefore, queueId, scope.tenant, scope.userId],
   );
   return rows[0] ?? null;
 }

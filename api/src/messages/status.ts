@@ -19,6 +19,14 @@ export type StoredRecipientStatus = (typeof STORED_RECIPIENT_STATUSES)[number];
 export const MESSAGE_STATUSES = ['pending', 'deferred', 'delivered', 'bounced', 'partial'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/**
+ * A message's state as the API reports it: the stored states, plus `expired` for a message still
+ * `deferred` after the relay's message lifetime (MESSAGE_LIFETIME_MS), which the relay no longer
+ * retries. Derived when read, never stored: the relay publishes no record when it gives up.
+ */
+export const REPORTED_MESSAGE_STATUSES = [...MESSAGE_STATUSES, 'expired'] as const;
+export type ReportedMessageStatus = (typeof REPORTED_MESSAGE_STATUSES)[number];
+
 /** Derives a message's status from its recipients' statuses (see MESSAGE_STATUSES). */
 export function deriveMessageStatus(statuses: readonly StoredRecipientStatus[]): MessageStatus {
   if (statuses.includes('deferred')) return 'deferred';

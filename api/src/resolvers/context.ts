@@ -1,16 +1,12 @@
 import type { Pool } from 'pg';
 import { ulid } from 'ulid';
 import type { Logger } from '#shared';
-import { checkCredentials } from '../accounts/credentials.ts';
+import type { Caller } from '../accounts/caller.ts';
+import { establishCaller, type AccountServices } from '../accounts/services.ts';
 import type { User } from '../accounts/users.ts';
-import { UnauthenticatedError } from '../errors.ts';
-import { parseBasicAuth } from '../http/basic-auth.ts';
+import type { MessageService } from '../messages/service.ts';
 
-/**
- * Optional request header naming the caller's tenant. Needed only when the caller's address has
- * accounts in several tenants; otherwise the address alone finds the account.
- */
-export const TENANT_HEADER = 'x-zajoni-tenant';
+export { TENANT_HEADER } from '../accounts/caller.ts';
 
 /** What every resolver receives. */
 export interface ApiContext {
@@ -18,42 +14,48 @@ export interface ApiContext {
   /** Logger bound to this request's id. */
   readonly log: Logger;
   readonly db: Pool;
-  /** The authenticated account, checked once per request; throws UnauthenticatedError. */
+  /** The message log: listing, quota, delivery events (messages/service.ts). */
+  readonly messages: MessageService;
+  /**
+   * Who is calling, established once before any resolver runs (accounts/caller.ts): `kind`
+   * `user`, `tenant-admin` or `platform-admin`, with `userId`, `tenant` and `address` (all null
+   * for a platform admin). Null without credentials or when they failed: requireCaller() throws.
+   */
+  readonly caller: Caller | null;
+  /** The caller; throws UnauthenticatedError, RateLimitedError or what prevented sign-in. */
+  requireCaller(): Caller;
+  /** The caller's own account; throws as requireCaller, or ForbiddenError for a platform admin. */
   viewer(): Promise<User>;
+  /** Sign-in limits, account mail and their settings. */
+  readonly accounts: AccountServices;
+  /** The HTTP client's IP address; undefined outside node:http (yoga.fetch in tests). */
+  readonly remoteAddress: string | undefined;
 }
 
 /**
- * Builds a request's context. Credentials are checked lazily, on the first field that needs
- * them, and at most once per request.
+ * Builds a request's context. The credentials are checked here, once per request; a failure
+ * surfaces in the first field that needs a caller (see accounts/services.ts, CallerState).
  */
-export function createContext(request: Request, db: Pool, log: Logger): ApiContext {
+export async function createContext(
+  request: Request,
+  db: Pool,
+  log: Logger,
+  messages: MessageService,
+  accounts: AccountServices,
+  remoteAddress?: string,
+): Promise<ApiContext> {
   const requestId = ulid();
   const requestLog = log.child({ requestId });
-  let viewer: Promise<User> | undefined;
+  const state = await establishCaller(request, db, accounts, requestLog, remoteAddress);
   return {
     requestId,
     log: requestLog,
     db,
-    viewer: () => (viewer ??= authenticate(request, db, requestLog)),
+    messages,
+    caller: state.caller,
+    requireCaller: state.require,
+    viewer: async () => state.viewer(),
+    accounts,
+    remoteAddress,
   };
-}
-
-// LIMITATION: until sign-in exists, every request carries the password and pays one argon2
-// verify (about 100 ms of CPU and 64 MiB); a busy client should batch its queries.
-async function authenticate(request: Request, db: Pool, log: Logger): Promise<User> {
-  const credentials = parseBasicAuth(request.headers.get('authorization'));
-  if (!credentials) {
-    throw new UnauthenticatedError('send HTTP Basic credentials: mail address and password');
-  }
-  const tenant = request.headers.get(TENANT_HEADER) ?? undefined;
-  const user = await checkCredentials(db, {
-    tenant,
-    address: credentials.username,
-    password: credentials.password,
-  });
-  if (!user) {
-    log.info({ username: credentials.username, tenant }, 'sign-in refused');
-    throw new UnauthenticatedError('invalid credentials');
-  }
-  return user;
 }

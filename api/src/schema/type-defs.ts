@@ -1,5 +1,5 @@
 import { ATTEMPT_OUTCOMES, STEP_KINDS } from '#shared';
-import { MESSAGE_STATUSES, STORED_RECIPIENT_STATUSES } from '../messages/status.ts';
+import { REPORTED_MESSAGE_STATUSES, STORED_RECIPIENT_STATUSES } from '../messages/status.ts';
 
 /** GraphQL enum value for a contract value: `failure-notice` → `FAILURE_NOTICE`. */
 export function toEnumValue(value: string): string {
@@ -41,7 +41,7 @@ export const typeDefs = /* GraphQL */ `
     """
     Messages this account submitted, newest first. first: 1 to 100 (default 20).
     """
-    messages(first: Int = 20, after: String): MessageConnection!
+    messages(first: Int = 20, after: String, filter: MessageFilter): MessageConnection!
   }
 
   type MessageConnection {
@@ -225,8 +225,8 @@ export const typeDefs = /* GraphQL */ `
 
   ${enumType(
     'MessageStatus',
-    'DELIVERED, BOUNCED, PARTIAL (some of each) are final; DEFERRED (a retry is due) and PENDING (no outcome yet) may change.',
-    MESSAGE_STATUSES,
+    'DELIVERED, BOUNCED, PARTIAL (some of each) are final; DEFERRED (a retry is due) and PENDING (queued, no outcome yet) may change; EXPIRED: still deferred when the relay stopped retrying.',
+    REPORTED_MESSAGE_STATUSES,
   )}
 
   ${enumType('RecipientStatus', 'PENDING until an attempt reports on the recipient.', STORED_RECIPIENT_STATUSES)}

@@ -305,7 +305,9 @@ async function sendReceipts(
   // Receipts are never confirmed themselves, and do not count against the quota.
   if (entry.kind !== 'message') return;
   const values = [...statuses.values()];
-  if (values.includes('delivered')) {
+  // The sender may turn confirmations off; a failure notice still goes out, since a bounce is
+  // news the sender must get (as any MTA's non-delivery report).
+  if (entry.confirm && values.includes('delivered')) {
     await queueReceipt(deps, entry, await deps.buildConfirmation(input), 'c');
   }
   if (values.includes('bounced') || (expired && values.includes('deferred'))) {
@@ -335,6 +337,7 @@ async function queueReceipt(deps: WorkerDeps, about: QueuedMessage, receipt: Rec
     about: about.queueId,
     attempt: 1,
     notBefore: null,
+    confirm: false,
   };
   await deps.store.enqueue(entry, receipt.raw, `${queueId}.1`);
 }

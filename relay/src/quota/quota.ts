@@ -1,18 +1,15 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import {
+  decideQuota,
+  quotaKey,
+  readQuotaTimes,
+  type QuotaDecision,
+  type QuotaPolicy,
+} from '#shared';
 import { QuotaStoreError } from '../errors.ts';
 
-/** Settings of the rolling quota. */
-export interface QuotaPolicy {
-  /** Messages allowed per window. */
-  limit: number;
-  /** Window length in ms. */
-  windowMs: number;
-}
-
-export type QuotaDecision =
-  | { allowed: true; used: number; limit: number }
-  | { allowed: false; used: number; limit: number; nextSlot: Date };
+export type { QuotaDecision, QuotaPolicy } from '#shared';
 
 /** Conflicting updates retried before giving up; each loses only to a concurrent reservation. */
 const MAX_CAS_ATTEMPTS = 20;
@@ -32,22 +29,8 @@ export interface Quota {
 }
 
 export function createQuota(kv: KV, policy: () => QuotaPolicy): Quota {
-  async function read(key: string): Promise<{ times: number[]; revision: number }> {
-    const entry = await kv.get(key);
-    if (!entry || entry.operation !== 'PUT') return { times: [], revision: entry?.revision ?? 0 };
-    const parsed: unknown = entry.json();
-    const times = Array.isArray(parsed) ? parsed.filter((t) => typeof t === 'number') : [];
-    return { times, revision: entry.revision };
-  }
-
-  function decide(times: number[], now: number): QuotaDecision {
-    const { limit, windowMs } = policy();
-    const live = times.filter((t) => t > now - windowMs).sort((a, b) => a - b);
-    if (live.length < limit) return { allowed: true, used: live.length, limit };
-    // The slot frees when the oldest send that keeps the count at the limit leaves the window.
-    const oldest = live[live.length - limit] ?? now;
-    return { allowed: false, used: live.length, limit, nextSlot: new Date(oldest + windowMs) };
-  }
+  const read = (key: string) => readQuotaTimes(kv, key);
+  const decide = (times: number[], now: number) => decideQuota(times, now, policy());
 
   async function write(key: string, times: number[], revision: number): Promise<boolean> {
     const data = JSON.stringify(times);
@@ -72,12 +55,12 @@ export function createQuota(kv: KV, policy: () => QuotaPolicy): Quota {
 
   return {
     async check(userKey, now = new Date()) {
-      const { times } = await read(keyOf(userKey));
+      const { times } = await read(quotaKey(userKey));
       return decide(times, now.getTime());
     },
 
     async reserve(userKey, now = new Date()) {
-      const key = keyOf(userKey);
+      const key = quotaKey(userKey);
       const { windowMs } = policy();
       let decision: QuotaDecision | undefined;
       await modify(key, (times) => {
@@ -91,17 +74,12 @@ export function createQuota(kv: KV, policy: () => QuotaPolicy): Quota {
     },
 
     async release(userKey, at) {
-      await modify(keyOf(userKey), (times) => {
+      await modify(quotaKey(userKey), (times) => {
         const index = times.indexOf(at.getTime());
         return index === -1 ? null : times.toSpliced(index, 1);
       });
     },
   };
-}
-
-/** KV keys allow letters, digits and `-/_=.`; anything else in a user key is hex-escaped. */
-function keyOf(userKey: string): string {
-  return userKey.replace(/[^A-Za-z0-9_=-]/g, (c) => `.${c.charCodeAt(0).toString(16)}`);
 }
 
 function isWrongRevision(error: unknown): boolean {

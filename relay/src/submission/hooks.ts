@@ -24,7 +24,8 @@ export interface SubmissionDeps {
   tenant: string;
   relayHostName: string;
   maxRecipients: number;
-  verifyCredentials(username: string, password: string): Promise<AuthReply>;
+  /** Asks the API; `remoteAddress` is the client's IP, for the failed-attempt limit. */
+  verifyCredentials(username: string, password: string, remoteAddress: string): Promise<AuthReply>;
   quota: Quota;
   queue: QueueStore;
   newQueueId(): string;
@@ -49,7 +50,7 @@ export function createHooks(deps: SubmissionDeps) {
       session: SMTPServerSession,
       done: Done<SMTPServerAuthenticationResponse>,
     ) {
-      authenticate(deps, auth).then(
+      authenticate(deps, auth, session.remoteAddress).then(
         (user) => {
           log(session).info({ user: user.address }, 'authenticated');
           done(null, { user });
@@ -108,16 +109,21 @@ export function createHooks(deps: SubmissionDeps) {
   };
 }
 
-async function authenticate(deps: SubmissionDeps, auth: SMTPServerAuthentication) {
+async function authenticate(
+  deps: SubmissionDeps,
+  auth: SMTPServerAuthentication,
+  remoteAddress: string,
+) {
   // For PLAIN the identity checked is the authentication identity (authcid); an empty one never
   // authenticates, whatever the authorization identity (authzid) names (RFC 4616 section 2).
   const { authcid, authzid } = auth as { authcid?: string; authzid?: string };
   const username = authcid ?? auth.username ?? '';
   if (username === '' || !auth.password) throw replies.badCredentials();
   if (authzid && authzid !== username) throw replies.proxyAuth();
-  const reply = await deps.verifyCredentials(username, auth.password);
+  const reply = await deps.verifyCredentials(username, auth.password, remoteAddress);
   if (reply.ok) return reply.user;
   if (reply.reason === 'unavailable') throw replies.authUnavailable();
+  if (reply.reason === 'rate-limited') throw replies.authRateLimited(reply.retryAfterSeconds);
   throw replies.badCredentials();
 }
 
@@ -170,6 +176,7 @@ async function accept(deps: SubmissionDeps, stream: Readable, session: SMTPServe
     about: null,
     attempt: 1,
     notBefore: null,
+    confirm: user.confirmations,
   };
   try {
     await deps.queue.enqueue(entry, body, `${queueId}.1`);

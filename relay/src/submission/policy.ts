@@ -6,6 +6,15 @@ export const replies = {
   badCredentials: () => new SmtpReplyError(535, '5.7.8', 'Authentication credentials invalid'),
   authUnavailable: () =>
     new SmtpReplyError(454, '4.7.0', 'Temporary authentication failure, try again later'),
+  // RFC 4954 section 6: 454 4.7.0 is the temporary failure of AUTH. The connection stays open
+  // (421 would close it), but every attempt is refused until the limit releases.
+  authRateLimited: (retryAfterSeconds: number | undefined) =>
+    new SmtpReplyError(
+      454,
+      '4.7.0',
+      'Too many failed authentication attempts, try again ' +
+        (retryAfterSeconds === undefined ? 'later' : `in ${retryAfterSeconds} seconds`),
+    ),
   proxyAuth: () =>
     new SmtpReplyError(535, '5.7.8', 'Authorization identity must be empty or equal the user'),
   senderMismatch: (address: string) =>

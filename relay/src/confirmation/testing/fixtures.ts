@@ -17,6 +17,7 @@ export const ENTRY: QueuedMessage = {
   about: null,
   attempt: 1,
   notBefore: null,
+  confirm: true,
 };
 
 const QUEUED = {

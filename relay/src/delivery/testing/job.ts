@@ -29,6 +29,7 @@ export function makeJob(options: {
     about: null,
     attempt: 1,
     notBefore: null,
+    confirm: true,
   };
   const domain = options.domain ?? options.recipients[0]?.split('@')[1] ?? 'example.net';
   return { entry, domain, recipients: options.recipients, body, attempt: 1 };

@@ -1,0 +1,109 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import { BODY_BUCKET, ensureQueueStream, type Logger } from '#shared';
+import type { ApiConfig } from '../config.ts';
+import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { identifyCaller, type Caller } from './caller.ts';
+import { createNoticeMailer, type NoticeMailer } from './notices.ts';
+import type { AccountMailSettings } from './password-reset.ts';
+import { createAuthLimiter, DEFAULT_AUTH_LIMITS, type AuthLimiter } from './rate-limit.ts';
+import type { User } from './users.ts';
+
+/** What the account resolvers need besides the database. */
+export interface AccountServices {
+  readonly limiter: AuthLimiter;
+  /** Queues password-reset and username mails for the tenant's relay. */
+  readonly mailer: NoticeMailer;
+  readonly settings: AccountMailSettings & {
+    /** Lifetime of a signIn session, in seconds. */
+    readonly sessionTtlSeconds: number;
+  };
+}
+
+/**
+ * The services of a running API: limits in PostgreSQL, account mail through the relay's queue
+ * stream and body bucket (created here unless a relay made them first).
+ */
+export async function createAccountServices(
+  nc: NatsConnection,
+  pool: Pool,
+  config: ApiConfig,
+): Promise<AccountServices> {
+  await ensureQueueStream(await jetstreamManager(nc));
+  const bodies = await new Objm(nc).create(BODY_BUCKET);
+  return {
+    limiter: createAuthLimiter(pool, {
+      perAccount: config.AUTH_FAILURES_PER_ACCOUNT,
+      perAddress: config.AUTH_FAILURES_PER_ADDRESS,
+      windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
+    }),
+    mailer: createNoticeMailer(jetstream(nc), bodies, config.ACCOUNT_MAIL_FROM),
+    settings: {
+      consoleUrl: config.CONSOLE_URL,
+      resetTtlSeconds: config.RESET_TOKEN_TTL_SECONDS,
+      sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+    },
+  };
+}
+
+/** Services for a server without NATS (tests of the HTTP layer): account mail fails loudly. */
+export function createOfflineAccountServices(db: Pool): AccountServices {
+  return {
+    limiter: createAuthLimiter(db, DEFAULT_AUTH_LIMITS),
+    mailer: {
+      send: () => Promise.reject(new Error('account mail is not configured (no NATS)')),
+    },
+    settings: {
+      consoleUrl: 'http://127.0.0.1:4000',
+      resetTtlSeconds: 3600,
+      sessionTtlSeconds: 3600,
+    },
+  };
+}
+
+/**
+ * The request's caller, established once before any resolver runs. A failure (wrong credentials,
+ * a lockout, the database down) is kept rather than thrown: operations open to anonymous callers
+ * (signIn, signUp, requestPasswordReset, …) still run, and any other field throws it from
+ * `require()`, where the error boundary maps it with the field's path.
+ */
+export interface CallerState {
+  readonly caller: Caller | null;
+  /** The caller, or throws why there is none (UnauthenticatedError without credentials). */
+  require(): Caller;
+  /** The caller's own account; a platform admin has none (ForbiddenError). */
+  viewer(): User;
+}
+
+export async function establishCaller(
+  request: Request,
+  db: Pool,
+  services: AccountServices,
+  log: Logger,
+  remoteAddress: string | undefined,
+): Promise<CallerState> {
+  let caller: Caller | null = null;
+  let failure: unknown;
+  try {
+    caller = await identifyCaller(request, { db, limiter: services.limiter, log, remoteAddress });
+  } catch (error) {
+    failure = error;
+  }
+  const require = (): Caller => {
+    if (caller) return caller;
+    throw failure ?? new UnauthenticatedError('sign in: send a Bearer token or Basic credentials');
+  };
+  return {
+    caller,
+    require,
+    viewer() {
+      const current = require();
+      if (current.kind === 'platform-admin') {
+        throw new ForbiddenError('a platform admin has no mailbox; sign in as a user');
+      }
+      return current.user;
+    },
+  };
+}
