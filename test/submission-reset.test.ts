@@ -9,7 +9,7 @@ import { openRaw } from './support/raw-smtp.ts';
 // connection in the middle of DATA. The queue and quota are in memory; the subject is what the
 // submission layer does with a transaction cut short.
 
-const USER = { id: 'u1', address: 'alice@sender.test', tenant: 'acme' };
+const USER = { id: 'u1', address: 'alice@sender.test', tenant: 'acme', confirmations: true };
 const REPETITIONS = 1_000;
 
 describe('client resets mid-DATA, repeated', () => {

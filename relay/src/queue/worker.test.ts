@@ -159,6 +159,7 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
       about: null,
       attempt: 1,
       notBefore: null,
+      confirm: true,
     };
     await store.enqueue(entry, BODY, `${queueId}.1`);
     return entry;
