@@ -3,7 +3,7 @@
  * Zajoni's ingest, GraphQL and many-sessions figures. Prints tables and writes
  * bench/results/<timestamp>.json. Needs root (Postfix's master), like `make demo`.
  *
- * Usage: node --import tsx bench/run.ts [--quick] [--per-session N]
+ * Usage: node --import tsx bench/run.ts [--quick] [--per-session N] [--only ingest]
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'per-session': { type: 'string', default: '1' },
+    /** `ingest`: only the ingest figure, for before/after comparisons of one change. */
+    only: { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -35,7 +37,7 @@ const perSession = Number(values['per-session']);
 
 const KB = 1_000;
 const MAIN: CaseConfig = {
-  messages: quick ? 200 : 2_000,
+  messages: quick ? 60 : 2_000,
   concurrency: 10,
   size: 2 * KB,
   perSession,
@@ -49,7 +51,9 @@ const SCALING: CaseConfig[] = quick
       { messages: 40, concurrency: 10, size: 5_000 * KB, perSession },
     ];
 const ACCOUNTS = 100;
-const SESSIONS = { idle: 450, active: 50, messages: quick ? 50 : 500, accounts: ACCOUNTS };
+const SESSIONS = quick
+  ? { idle: 480, active: 20, messages: 20, accounts: ACCOUNTS }
+  : { idle: 450, active: 50, messages: 500, accounts: ACCOUNTS };
 const INGEST_RECORDS = quick ? 1_000 : 20_000;
 const GRAPHQL = quick ? { rows: 10_000, requests: 10 } : { rows: 1_000_000, requests: 100 };
 
@@ -131,6 +135,27 @@ async function main(): Promise<void> {
   }
 }
 
+/** Zajoni's transcript ingest alone, `INGEST_RECORDS` records. */
+async function ingestOnly(): Promise<void> {
+  const dir = join(tmpdir(), `zajoni-bench-${Date.now()}`);
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o755);
+  const sink = await startSink();
+  const dns = await startBenchDns(dir);
+  try {
+    const zajoni = await startZajoni({ dir, dns, sinkPort: sink.port, accounts: 1 });
+    try {
+      const ingest = await measureIngest(zajoni, INGEST_RECORDS);
+      log(`bench: ingest ${JSON.stringify(ingest)}; logs under ${dir}`);
+    } finally {
+      await zajoni.stop();
+    }
+  } finally {
+    await dns.stop();
+    await sink.stop();
+  }
+}
+
 async function announce(result: Promise<CaseResult>): Promise<CaseResult> {
   const r = await result;
   const c = r.config;
@@ -143,4 +168,5 @@ async function announce(result: Promise<CaseResult>): Promise<CaseResult> {
   return r;
 }
 
-await main();
+if (values.only === 'ingest') await ingestOnly();
+else await main();
