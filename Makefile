@@ -8,7 +8,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 DEBIAN_PACKAGES := postfix dnsmasq-base swaks nats-server postgresql
 NPM_STAMP := node_modules/.installed
 
-.PHONY: all deps debian-deps demo up test test-unit test-integration lint typecheck format clean
+.PHONY: all deps debian-deps demo up test test-unit test-integration lint typecheck format clean \
+	bench bench-quick
 
 all: test
 
@@ -43,6 +44,14 @@ test-unit: $(NPM_STAMP)
 
 test-integration: deps
 	tsx --test --test-concurrency=1 --test-timeout=300000 'test/**/*.test.ts'
+
+# Zajoni side by side with Postfix (see README, Benchmarks); results in bench/results/.
+bench: deps
+	node --import tsx bench/run.ts
+
+# Small counts, no scaling runs: about a minute.
+bench-quick: deps
+	node --import tsx bench/run.ts --quick
 
 typecheck: $(NPM_STAMP)
 	tsc --noEmit

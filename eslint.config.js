@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.zajoni/'] },
+  { ignores: ['node_modules/', '.zajoni/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   prettier,
@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'scripts/**', '**/*.test.ts'],
+    files: ['test/**', 'scripts/**', 'bench/**', '**/*.test.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

@@ -31,6 +31,12 @@ export interface PostfixOptions {
   readonly hostname: string;
   /** Domains accepted for any local part; a recipient anywhere else is refused as relaying. */
   readonly domains: readonly string[];
+  /**
+   * Relay mode, for benchmarks: accept mail from 127.0.0.0/8 for any domain and forward all of
+   * it with smtp(8) to this next hop, e.g. `[127.0.0.1]:2525` (brackets: no MX look-up, as
+   * Postfix resolves through the system's resolver only). Default: no relaying at all.
+   */
+  readonly relayHost?: string;
 }
 
 export interface WaitForMailOptions {
@@ -159,6 +165,9 @@ function validateOptions(options: PostfixOptions, dir: string): string[] {
   if (/[\s,$]/.test(dir)) problems.push(`dir ${dir} contains white space, a comma or a $`);
   if (!NAME.test(options.hostname)) problems.push(`hostname ${options.hostname} is not a name`);
   if (options.domains.length === 0) problems.push('domains is empty');
+  if (options.relayHost !== undefined && !/^[^\s,$]+$/.test(options.relayHost)) {
+    problems.push(`relayHost ${options.relayHost} is not a next hop`);
+  }
   for (const domain of options.domains) {
     if (!NAME.test(domain)) problems.push(`domain ${domain} is not a domain name`);
   }
@@ -256,10 +265,22 @@ function mainCf(paths: Layout, ids: Ids, options: PostfixOptions, mailboxes: str
     smtpd_tls_chain_files: tlsFiles.join(', '),
     smtpd_tls_loglevel: '1',
     biff: 'no',
+    ...(options.relayHost === undefined ? {} : relaySettings(options.relayHost)),
   };
   return Object.entries(settings)
     .map(([key, value]) => `${key} = ${value}\n`)
     .join('');
+}
+
+/** Relay mode: loopback clients may send anywhere, and everything goes to one next hop. */
+function relaySettings(relayHost: string): Record<string, string> {
+  return {
+    mynetworks: '127.0.0.0/8',
+    smtpd_relay_restrictions: 'permit_mynetworks, reject_unauth_destination',
+    relayhost: relayHost,
+    default_transport: 'smtp',
+    relay_transport: 'relay',
+  };
 }
 
 function masterCf(port: number): string {
@@ -280,6 +301,9 @@ function masterCf(port: number): string {
     'error unix - - n - - error',
     'retry unix - - n - - error',
     'discard unix - - n - - discard',
+    // Used in relay mode only; the default transports refuse otherwise.
+    'smtp unix - - n - - smtp',
+    'relay unix - - n - - smtp',
     'virtual unix - n n - - virtual',
     'anvil unix - - n - 1 anvil',
     'scache unix - - n - 1 scache',

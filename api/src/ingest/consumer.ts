@@ -27,11 +27,15 @@ import { storeTranscript } from './store-transcript.ts';
 /** How long a record waits before redelivery after a database failure (ms). */
 export const DEFAULT_RETRY_DELAY_MS = 5_000;
 
-/**
- * Records a replica holds unacknowledged at once. LIMITATION: they are stored one after another,
- * so one replica's ingest rate is bounded by a transaction's round trips; add replicas to scale.
- */
+/** Records a replica holds unacknowledged at once. */
 const BATCH_SIZE = 16;
+
+/**
+ * Records stored at once, each in its own transaction; below pg's default pool of 10 so that
+ * GraphQL requests still get a connection. Records of one message still go one after another,
+ * in stream order (see storeInOrder).
+ */
+const STORE_CONCURRENCY = 8;
 
 /** Settings an existing consumer can be updated to. Ack time is generous: a store may wait 5 s. */
 const MUTABLE_CONFIG = {
@@ -84,7 +88,17 @@ export async function startIngest(
   const messages = await consumer.consume({ max_messages: BATCH_SIZE });
   let stopping = false;
   const loop = (async () => {
-    for await (const msg of messages) await handleRecord(msg, nc, pool, ingestLog, retryDelayMs);
+    const inFlight = new Set<Promise<void>>();
+    const lastOfMessage = new Map<string, Promise<void>>();
+    for await (const msg of messages) {
+      const store = () => handleRecord(msg, nc, pool, ingestLog, retryDelayMs);
+      const task = storeInOrder(lastOfMessage, queueIdOf(msg), store).finally(() =>
+        inFlight.delete(task),
+      );
+      inFlight.add(task);
+      if (inFlight.size >= STORE_CONCURRENCY) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
     if (!stopping) ingestLog.error('transcript consumer ended; records are no longer stored');
   })();
   let stopped: Promise<void> | undefined;
@@ -95,6 +109,36 @@ export async function startIngest(
   };
   ingestLog.info({ stream: TRANSCRIPT_STREAM, consumer: INGEST_CONSUMER }, 'ingest started');
   return { stop: () => (stopped ??= stop()) };
+}
+
+/**
+ * Runs `store` after the previous record of the same message has been settled, so that a
+ * replica stores one message's records in stream order, as it did when it stored one record at
+ * a time (the first record claims the queue id for its tenant).
+ */
+function storeInOrder(
+  last: Map<string, Promise<void>>,
+  queueId: string | undefined,
+  store: () => Promise<void>,
+): Promise<void> {
+  if (queueId === undefined) return store();
+  const task = (last.get(queueId) ?? Promise.resolve()).then(store);
+  last.set(queueId, task);
+  void task.finally(() => {
+    if (last.get(queueId) === task) last.delete(queueId);
+  });
+  return task;
+}
+
+/** The record's queue id when it has one; decodeRecord judges the rest. */
+function queueIdOf(msg: JsMsg): string | undefined {
+  try {
+    const body: unknown = msg.json();
+    const queueId = (body as { queueId?: unknown } | null)?.queueId;
+    return typeof queueId === 'string' ? queueId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates the durable consumer, or brings an existing one to this configuration. */

@@ -1,0 +1,47 @@
+import { openSession, runLoad } from './load-generator.ts';
+import { sampleMemory } from './proc-stats.ts';
+import { BENCH, benchUser, type ZajoniSystem } from './systems.ts';
+
+export interface SessionsResult {
+  readonly idle: number;
+  readonly active: number;
+  readonly messages: number;
+  readonly accepted: number;
+  /** Peak RSS of the relay process alone while all sessions were open, in MiB. */
+  readonly relayPeakRssMiB: number;
+}
+
+/**
+ * Relay memory with many sessions at once: `idle` connections that said EHLO and wait (as mail
+ * clients keep a connection open), while `active` sessions submit `messages` with AUTH.
+ */
+export async function measureSessions(
+  system: ZajoniSystem,
+  options: { idle: number; active: number; messages: number; accounts: number },
+): Promise<SessionsResult> {
+  const relayPid = system.relay.process.child.pid ?? 0;
+  const memory = sampleMemory({ relay: [relayPid] }, 100);
+  const idle = await Promise.all(
+    Array.from({ length: options.idle }, (_, i) =>
+      openSession(system.port, { address: `idle-${i}` }),
+    ),
+  );
+  const load = await runLoad({
+    port: system.port,
+    messages: options.messages,
+    concurrency: options.active,
+    size: 2_000,
+    sender: (w) => ({ address: benchUser(w % options.accounts), password: BENCH.password }),
+    recipientDomain: BENCH.recipientDomain,
+    runId: `sessions-${Date.now()}`,
+  });
+  const peaks = memory.stop();
+  for (const session of idle) session.socket.destroy();
+  return {
+    idle: options.idle,
+    active: options.active,
+    messages: options.messages,
+    accepted: load.submissions.filter((s) => s.accepted).length,
+    relayPeakRssMiB: peaks.relay ?? 0,
+  };
+}
