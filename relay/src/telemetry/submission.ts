@@ -29,6 +29,9 @@ interface Traced {
 }
 
 /**
+ * LIMITATION: the session is the trace's root, so several messages sent over one connection
+ * share a trace id (each still has its own `submission.message` span and queue id).
+ *
  * smtp-server's hooks with spans: `submission.session` (kind SERVER) per connection, the root of
  * the trace, with `submission.auth` and one `submission.message` per transaction as children.
  * Each hook runs inside its span's context, so the quota and queue spans nest under the message
