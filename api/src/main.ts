@@ -1,3 +1,5 @@
+// First: tracing must be set up before the modules it instruments load (see register.ts).
+import { telemetry } from './telemetry/register.ts';
 import { ConfigError, createLogger } from '#shared';
 import { startApi } from './api.ts';
 import { parseApiConfig, type ApiConfig } from './config.ts';
@@ -38,7 +40,11 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     api.stop().then(
-      () => log.info('api stopped'),
+      async () => {
+        log.info('api stopped');
+        // Exports the spans still buffered before the process ends.
+        await telemetry.shutdown().catch(() => undefined);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'unclean shutdown');
         process.exitCode = 1;

@@ -70,6 +70,10 @@ const relayEnvSchema = z.object({
   CONFIRMATION_FROM: z.email().optional(),
   /** Timeout for the API's answer to an AUTH check, in ms. */
   AUTH_TIMEOUT_MS: envPositiveInt(5_000),
+  /** Port of the Prometheus `/metrics` listener; no listener when unset. */
+  METRICS_PORT: envPort().optional(),
+  /** Address the metrics listener binds. */
+  METRICS_HOST: z.string().default('0.0.0.0'),
 });
 
 export type RelayConfig = z.infer<typeof relayEnvSchema> & { dnsServers: string[] };

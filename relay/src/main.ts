@@ -1,3 +1,5 @@
+// First: tracing must be set up before the modules it instruments load (see register.ts).
+import { telemetry } from './telemetry/register.ts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
@@ -13,6 +15,7 @@ import {
   ensureQueueStream,
   ensureTranscriptStream,
   QUOTA_BUCKET,
+  startMetricsServer,
   type AuthReply,
   type AuthRequest,
 } from '#shared';
@@ -22,6 +25,16 @@ import { createMxResolver, deliverToDomain } from './delivery/index.ts';
 import { createDeliveryWorker, createQueueStore } from './queue/index.ts';
 import { createQuota } from './quota/index.ts';
 import { createSubmissionService, loadTls } from './submission/index.ts';
+import {
+  createRelayMetrics,
+  readQueueDepth,
+  tagQueueId,
+  traceDomainDelivery,
+  traceQueueStore,
+  traceQuota,
+  traceResolver,
+  traceSubmission,
+} from './telemetry/index.ts';
 
 /**
  * How long a round's result is kept beyond the message lifetime, in ms: results recognise a
@@ -58,9 +71,10 @@ async function main() {
   const resultTtl = config.MESSAGE_LIFETIME_MS + RESULT_TTL_MARGIN_MS;
   const results = await kvm.create(DONE_BUCKET, { history: 1, ttl: resultTtl });
   const bodies = await new Objm(nc).create(BODY_BUCKET);
-  const store = createQueueStore(js, bodies);
+  const store = traceQueueStore(createQueueStore(js, bodies));
+  const metrics = createRelayMetrics(config.TENANT, () => readQueueDepth(jsm, config.TENANT));
 
-  const resolver = createMxResolver({ servers: config.dnsServers });
+  const resolver = traceResolver(createMxResolver({ servers: config.dnsServers }));
   const reportingMta = config.RELAY_HOSTNAME;
   const from = config.CONFIRMATION_FROM ?? `postmaster@${config.RELAY_HOSTNAME}`;
   const worker = createDeliveryWorker({
@@ -70,21 +84,23 @@ async function main() {
     store,
     results,
     deliver: (job) =>
-      deliverToDomain(job, {
-        resolver,
-        port: config.DELIVERY_PORT,
-        heloName: config.RELAY_HOSTNAME,
-        timeouts: {
-          connectMs: config.SMTP_CONNECT_TIMEOUT_MS,
-          greetingMs: config.SMTP_GREETING_TIMEOUT_MS,
-          mailMs: config.SMTP_MAIL_TIMEOUT_MS,
-          rcptMs: config.SMTP_RCPT_TIMEOUT_MS,
-          dataInitMs: config.SMTP_DATA_INIT_TIMEOUT_MS,
-          dataBlockMs: config.SMTP_DATA_BLOCK_TIMEOUT_MS,
-          endOfDataMs: config.SMTP_END_OF_DATA_TIMEOUT_MS,
-        },
-        log: log.child({ queueId: job.entry.queueId, domain: job.domain }),
-      }),
+      traceDomainDelivery(job, metrics, () =>
+        deliverToDomain(job, {
+          resolver,
+          port: config.DELIVERY_PORT,
+          heloName: config.RELAY_HOSTNAME,
+          timeouts: {
+            connectMs: config.SMTP_CONNECT_TIMEOUT_MS,
+            greetingMs: config.SMTP_GREETING_TIMEOUT_MS,
+            mailMs: config.SMTP_MAIL_TIMEOUT_MS,
+            rcptMs: config.SMTP_RCPT_TIMEOUT_MS,
+            dataInitMs: config.SMTP_DATA_INIT_TIMEOUT_MS,
+            dataBlockMs: config.SMTP_DATA_BLOCK_TIMEOUT_MS,
+            endOfDataMs: config.SMTP_END_OF_DATA_TIMEOUT_MS,
+          },
+          log: log.child({ queueId: job.entry.queueId, domain: job.domain }),
+        }),
+      ),
     buildConfirmation: (input) => buildConfirmation({ ...input, reportingMta, from }),
     buildFailureNotice: (input) => buildFailureNotice({ ...input, reportingMta, from }),
     concurrency: config.DELIVERY_CONCURRENCY,
@@ -109,6 +125,7 @@ async function main() {
       tls,
       maxMessageSize: config.MAX_MESSAGE_SIZE,
       allowInsecureAuth: config.RELAY_ALLOW_INSECURE_AUTH,
+      instrumentHooks: (hooks) => traceSubmission(hooks, config.TENANT, metrics),
     },
     {
       tenant: config.TENANT,
@@ -121,26 +138,37 @@ async function main() {
           password,
           remoteAddress,
         }),
-      quota: createQuota(quotaKv, () => ({
-        limit: config.DAILY_LIMIT,
-        windowMs: config.QUOTA_WINDOW_MS,
-      })),
+      quota: traceQuota(
+        createQuota(quotaKv, () => ({
+          limit: config.DAILY_LIMIT,
+          windowMs: config.QUOTA_WINDOW_MS,
+        })),
+        metrics,
+      ),
       queue: store,
-      newQueueId: () => newQueueId(),
+      newQueueId: () => tagQueueId(newQueueId()),
       log,
     },
   );
 
   await worker.start();
   await submission.listen();
-  log.info({ ports: submission.ports }, 'relay ready');
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? null
+      : await startMetricsServer(metrics.registry, config.METRICS_HOST, config.METRICS_PORT);
+  const exporting = telemetry.exporting;
+  log.info({ ports: submission.ports, metricsPort: metricsServer?.port, exporting }, 'relay ready');
 
   const shutdown = async (signal: string) => {
     stopping = true;
     log.info({ signal }, 'shutting down');
     await submission.close();
     await worker.stop();
+    await metricsServer?.close();
     await nc.drain();
+    // Exports the spans still buffered; the process exits right after.
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

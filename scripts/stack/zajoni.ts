@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { canConnect, freePort, startProcess, waitFor, type Managed } from './process.ts';
 
@@ -13,6 +14,14 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
  */
 const NODE = process.execPath;
 const TS_LOADER = ['--import', 'tsx'];
+
+/**
+ * A service's tracing set-up, loaded before its own modules (as images do, see the README), so
+ * the ESM hooks instrument pino, http and pg.
+ */
+function telemetryImport(service: 'api' | 'relay'): string[] {
+  return ['--import', pathToFileURL(join(ROOT, `${service}/src/telemetry/register.ts`)).href];
+}
 
 export interface ApiProcess {
   readonly url: string;
@@ -40,7 +49,7 @@ export async function startApiProcess(options: {
   };
   const proc = startProcess(
     NODE,
-    [...TS_LOADER, join(ROOT, 'api/src/main.ts')],
+    [...TS_LOADER, ...telemetryImport('api'), join(ROOT, 'api/src/main.ts')],
     join(options.dir, 'api.log'),
     {
       env,
@@ -97,7 +106,7 @@ export async function startRelayProcess(
   };
   const proc = startProcess(
     NODE,
-    [...TS_LOADER, join(ROOT, 'relay/src/main.ts')],
+    [...TS_LOADER, ...telemetryImport('relay'), join(ROOT, 'relay/src/main.ts')],
     join(dir, logName),
     {
       env,

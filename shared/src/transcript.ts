@@ -148,6 +148,14 @@ export const transcriptSchema = z.object({
   remoteQueueId: z.string().nullable(),
   /** Short description of a failure outside SMTP (DNS, connect, TLS, timeout). */
   error: z.string().nullable(),
+  /**
+   * The OpenTelemetry trace id (32 lowercase hex digits) of the delivery that made this record;
+   * absent when tracing was off, and in records made before the field existed.
+   */
+  traceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
 });
 export type Transcript = z.infer<typeof transcriptSchema>;
 

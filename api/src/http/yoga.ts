@@ -11,6 +11,7 @@ import { typeDefs } from '../schema/type-defs.ts';
 import { useErrorBoundary } from './error-boundary.ts';
 import { useHealthEndpoint } from './health.ts';
 import { useQueryLimits } from './limits.ts';
+import { useMetricsEndpoint } from './metrics.ts';
 import { createYogaLogger } from './yoga-logger.ts';
 
 /** Path of the GraphQL endpoint. */
@@ -50,7 +51,12 @@ export function createApiYoga(
     context: ({ request, req }) =>
       createContext(request, db, graphqlLog, messages, accounts, req?.socket.remoteAddress),
     graphqlEndpoint: GRAPHQL_PATH,
-    plugins: [useQueryLimits(), useErrorBoundary(), useHealthEndpoint(db, graphqlLog)],
+    plugins: [
+      useQueryLimits(),
+      useErrorBoundary(),
+      useHealthEndpoint(db, graphqlLog),
+      useMetricsEndpoint(),
+    ],
     logging: createYogaLogger(graphqlLog),
     maskedErrors: { isDev: false, errorMessage: 'Unexpected error.' },
     // The GraphiQL page holds no data; it lets a person sign up and query from a browser.

@@ -21,6 +21,7 @@ import {
 } from '#shared';
 import { ConsumerSetupError, QueueIdConflictError } from '../errors.ts';
 import { publishDeliveryEvent } from '../messages/events.ts';
+import { annotateIngest, noteIngestFailure, traceIngest, traceStore } from '../telemetry/index.ts';
 import { decodeRecord } from './decode-record.ts';
 import { storeTranscript } from './store-transcript.ts';
 
@@ -91,7 +92,8 @@ export async function startIngest(
     const inFlight = new Set<Promise<void>>();
     const lastOfMessage = new Map<string, Promise<void>>();
     for await (const msg of messages) {
-      const store = () => handleRecord(msg, nc, pool, ingestLog, retryDelayMs);
+      const store = () =>
+        traceIngest(msg, () => handleRecord(msg, nc, pool, ingestLog, retryDelayMs));
       const task = storeInOrder(lastOfMessage, queueIdOf(msg), store).finally(() =>
         inFlight.delete(task),
       );
@@ -170,7 +172,8 @@ async function handleRecord(
   try {
     const record = decodeRecord(msg);
     recordLog = recordLog.child({ queueId: record.queueId, attemptId: record.attemptId });
-    const outcome = await storeTranscript(pool, record);
+    annotateIngest(record);
+    const outcome = await traceStore(record, () => storeTranscript(pool, record));
     msg.ack();
     recordLog.info({ outcome: outcome.kind }, 'transcript stored');
     // After the commit, so a subscriber that queries on the event finds what it announces.
@@ -196,6 +199,8 @@ async function handleRecord(
 }
 
 function settleFailure(msg: JsMsg, log: Logger, error: unknown, retryDelayMs: number): void {
+  const terminal = error instanceof InvalidRecordError || error instanceof QueueIdConflictError;
+  noteIngestFailure(msg.subject, error, terminal);
   if (error instanceof InvalidRecordError) {
     log.error({ issues: error.issues }, 'invalid transcript record; terminated');
     // No reason text: servers before 2.10 ignore a `+TERM <reason>` acknowledgement entirely.

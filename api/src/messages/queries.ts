@@ -26,6 +26,8 @@ export interface Message {
   readonly sha256: string;
   readonly submittedAt: Date;
   readonly status: ReportedMessageStatus;
+  /** Trace id of the message's first stored delivery record; null when tracing was off. */
+  readonly traceId: string | null;
 }
 
 /** A recipient's latest known state. */
@@ -40,10 +42,11 @@ export interface Recipient {
 /** One stored attempt: the transcript record's own fields, its timestamps as dates. */
 export type Attempt = Omit<
   Transcript,
-  'schema' | 'tenant' | 'queueId' | 'message' | 'recipients' | 'startedAt' | 'endedAt'
+  'schema' | 'tenant' | 'queueId' | 'message' | 'recipients' | 'startedAt' | 'endedAt' | 'traceId'
 > & {
   readonly startedAt: Date;
   readonly endedAt: Date;
+  readonly traceId: string | null;
 };
 
 /** One page of messages, newest first, each with its pagination position. */
@@ -57,7 +60,9 @@ const MESSAGE_COLUMNS = `m.queue_id AS "queueId", m.tenant_id AS "tenant", m.sen
   m.message_id_header AS "messageId", m.subject, m.size, m.sha256,
   m.submitted_at AS "submittedAt",
   CASE WHEN m.status = 'deferred' AND m.submitted_at < $1 THEN 'expired' ELSE m.status END
-    AS status`;
+    AS status,
+  (SELECT a.record->>'traceId' FROM attempts a WHERE a.queue_id = m.queue_id
+    ORDER BY a.started_at, a.attempt, a.host_index, a.attempt_id LIMIT 1) AS "traceId"`;
 
 /** The keyset position in microseconds, exact (EXTRACT gives numeric). */
 const POSITION_COLUMN = `(EXTRACT(EPOCH FROM m.submitted_at) * 1000000)::bigint::text AS "positionUs"`;
@@ -133,7 +138,8 @@ export async function listAttempts(db: Db, queueId: string): Promise<Attempt[]> 
   const { rows } = await db.query<Attempt>(
     `SELECT attempt_id AS "attemptId", domain, attempt, host_index AS "hostIndex",
             started_at AS "startedAt", ended_at AS "endedAt", mx, tls, outcome,
-            remote_queue_id AS "remoteQueueId", final_reply AS "finalReply", error, steps
+            remote_queue_id AS "remoteQueueId", final_reply AS "finalReply", error, steps,
+            record->>'traceId' AS "traceId"
        FROM attempts WHERE queue_id = $1
       ORDER BY started_at, attempt, host_index, attempt_id`,
     [queueId],

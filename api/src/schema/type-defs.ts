@@ -97,6 +97,11 @@ export const typeDefs = /* GraphQL */ `
     Every connection made to deliver it, in the order they started.
     """
     attempts: [Attempt!]!
+    """
+    OpenTelemetry trace id (32 hex digits) of its journey: submission, delivery and storing, in
+    one trace at the operator's tracing backend. Null when the relay did not trace it.
+    """
+    traceId: String
   }
 
   """
@@ -170,6 +175,10 @@ export const typeDefs = /* GraphQL */ `
     """
     error: String
     steps: [Step!]!
+    """
+    OpenTelemetry trace id of the delivery that made this record; null when not traced.
+    """
+    traceId: String
   }
 
   type Mx {

@@ -6,6 +6,7 @@ import { createStepRecorder, describeTls, type StepRecorder } from '../transcrip
 import { NO_CAPABILITIES, parseEhlo } from './ehlo.ts';
 import { ConnectTimeoutError } from './errors.ts';
 import { createReplyTap, type ReplyTap } from './reply-tap.ts';
+import { traceSteps } from '../telemetry/index.ts';
 import { screenRecipients } from './screen.ts';
 import { describeTlsSocket, failedTls } from './tls-info.ts';
 import { createTrafficLogger } from './traffic-log.ts';
@@ -115,7 +116,7 @@ interface SessionState {
 export async function runSession(request: SessionRequest): Promise<SessionResult> {
   const startedAt = new Date();
   const state: SessionState = {
-    recorder: createStepRecorder(),
+    recorder: traceSteps(createStepRecorder()),
     tap: createReplyTap(),
     tls: null,
     tlsFailed: false,

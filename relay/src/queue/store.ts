@@ -1,6 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
-import { queueSubject, type QueuedMessage } from '#shared';
+import { queueSubject, traceHeaders, type QueuedMessage } from '#shared';
 import { QueueError } from '../errors.ts';
 
 /**
@@ -22,7 +22,9 @@ export function createQueueStore(js: JetStreamClient, bodies: ObjectStore): Queu
     async enqueue(entry, body, entryId) {
       try {
         if (body) await bodies.putBlob({ name: entry.queueId }, body);
-        await js.publish(queueSubject(entry.tenant), JSON.stringify(entry), { msgID: entryId });
+        // The trace context goes with the entry: its delivery round continues the same trace.
+        const options = { msgID: entryId, headers: traceHeaders() };
+        await js.publish(queueSubject(entry.tenant), JSON.stringify(entry), options);
       } catch (error) {
         throw new QueueError(`cannot queue ${entry.queueId}`, { cause: error });
       }

@@ -20,6 +20,7 @@ import {
   type RecipientStatus,
   type Transcript,
 } from '#shared';
+import { asRetry, publishTranscript, traceRound } from '../telemetry/index.ts';
 import { nextAttemptAt, retryHintMs, type BackoffPolicy } from './backoff.ts';
 import type { QueueStore } from './store.ts';
 
@@ -159,7 +160,7 @@ async function handle(deps: WorkerDeps, msg: JsMsg) {
   }
   const heartbeat = setInterval(() => msg.working(), Math.max(1_000, deps.ackWaitMs / 3));
   try {
-    await runRound(deps, entry, log);
+    await traceRound(msg, entry, () => runRound(deps, entry, log));
     msg.ack();
   } catch (error) {
     log.warn({ err: error }, 'delivery round failed, will retry');
@@ -213,7 +214,7 @@ async function runRound(deps: WorkerDeps, entry: QueuedMessage, log: Logger) {
       attempt: entry.attempt + 1,
       notBefore: notBefore.toISOString(),
     };
-    await deps.store.enqueue(next, null, `${entry.queueId}.${next.attempt}`);
+    await asRetry(() => deps.store.enqueue(next, null, `${entry.queueId}.${next.attempt}`));
     log.info({ deferred: deferred.length, notBefore: next.notBefore, hint }, 'deferred');
     return;
   }
@@ -290,8 +291,7 @@ async function publishTranscripts(deps: WorkerDeps, entry: QueuedMessage, list: 
     return;
   }
   for (const transcript of list) {
-    const data = JSON.stringify(transcript);
-    await deps.js.publish(transcriptSubject(entry.tenant), data, { msgID: transcript.attemptId });
+    await publishTranscript(deps.js, transcriptSubject(entry.tenant), transcript);
   }
 }
 

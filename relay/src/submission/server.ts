@@ -15,7 +15,12 @@ export interface SubmissionOptions {
   maxMessageSize: number;
   /** Accept AUTH before STARTTLS: for local runs only. */
   allowInsecureAuth: boolean;
+  /** Wraps the policy hooks, e.g. to trace them; may add smtp-server's other hooks. */
+  instrumentHooks?: (hooks: PolicyHooks) => Partial<SMTPServerOptions>;
 }
+
+/** The submission policy as smtp-server hooks. */
+export type PolicyHooks = ReturnType<typeof createHooks>;
 
 export interface SubmissionService {
   /** The bound ports, once listening. */
@@ -30,7 +35,8 @@ export function createSubmissionService(
   options: SubmissionOptions,
   deps: SubmissionDeps,
 ): SubmissionService {
-  const hooks = createHooks(deps);
+  const policy = createHooks(deps);
+  const hooks = options.instrumentHooks ? options.instrumentHooks(policy) : policy;
   const starttls = createServer(options, hooks, deps.log, false);
   const implicit = createServer(options, hooks, deps.log, true);
   const ports = { starttls: options.port, implicitTls: options.tlsPort };
@@ -51,7 +57,7 @@ export function createSubmissionService(
 
 function createServer(
   options: SubmissionOptions,
-  hooks: ReturnType<typeof createHooks>,
+  hooks: Partial<SMTPServerOptions>,
   log: Logger,
   secure: boolean,
 ): SMTPServer {
