@@ -28,9 +28,9 @@ const RELAY_UID = 10001;
 const TERMINATION_GRACE_SECONDS = 45;
 
 export function startupConfigHash(input: DesiredInput): string {
-  const env = relayEnvironment(input);
-  for (const key of QUOTA_ENV_KEYS) delete env[key];
-  return hashOf(env);
+  const quotaKeys: readonly string[] = QUOTA_ENV_KEYS;
+  const env = Object.entries(relayEnvironment(input)).filter(([key]) => !quotaKeys.includes(key));
+  return hashOf(Object.fromEntries(env));
 }
 
 /** The relay Deployment; replicas 0 while the Tenant is paused. */
