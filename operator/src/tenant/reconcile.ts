@@ -1,0 +1,206 @@
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { Logger } from '#shared';
+import { parseTenantSpec } from '../api/parse.ts';
+import { TENANTS, type EffectiveQuota, type Tenant, type TenantSpec } from '../api/types.ts';
+import { KubeRequestError, NatsCleanupError, RegistryError } from '../errors.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { done, doNotRetry, retry, type ReconcileOutcome } from '../kube/outcome.ts';
+import type { Informers } from '../kube/resources.ts';
+import type { TenantStateCleanup } from '../registry/nats-cleanup.ts';
+import type { TenantRegistry } from '../registry/tenant-registry.ts';
+import type { StepFailure } from './conditions/degraded.ts';
+import { REASON, type Reason } from './conditions/reasons.ts';
+import { createApplier } from './apply.ts';
+import { desiredObjects, RELAY_NAME, tenantNamespace, type DesiredInput } from './desired/index.ts';
+import type { EventRecorder } from './events.ts';
+import { createRegistration, registrationOf } from './registration.ts';
+import { createStatusWriter } from './status-writer.ts';
+import { checkTlsSecret } from './tls.ts';
+
+/** Holds a deleted Tenant until its API registration and NATS state are gone. */
+export const TENANT_FINALIZER = 'zajoni.io/cleanup';
+
+/** Settings the Tenant controller takes from the operator's configuration. */
+export interface TenantSettings {
+  namespacePrefix: string;
+  relayImage: string;
+  relayNatsUrl: string;
+}
+
+export interface TenantReconcilerDeps {
+  informers: Informers;
+  kube: KubeClient;
+  registry: TenantRegistry;
+  cleanupNats: TenantStateCleanup;
+  events: EventRecorder;
+  settings: TenantSettings;
+  log: Logger;
+  /** Counts each write request, by kind and verb. */
+  onWrite(kind: string, verb: string): void;
+  now?(): Date;
+}
+
+/** Per-run facts the status is written from. */
+interface View {
+  tenant: Tenant;
+  namespace: string;
+  paused: boolean;
+  quota?: EffectiveQuota;
+}
+
+/**
+ * Reconciles one Tenant from the informer caches: its namespace, relay objects, registration
+ * with the API and status. Level-triggered: it looks at the whole state every time, so a
+ * missed event costs nothing but delay.
+ */
+export function createTenantReconciler(deps: TenantReconcilerDeps) {
+  const { informers, kube, settings } = deps;
+  const applier = createApplier(deps);
+  const registration = createRegistration(deps.registry);
+  const statusWriter = createStatusWriter(deps);
+
+  async function reconcileTenant(name: string): Promise<ReconcileOutcome> {
+    const tenant = informers.tenants.get(name);
+    // Not in the cache: deleted and finalized; the garbage collector removes the rest.
+    if (!tenant) return done();
+    const namespace = tenantNamespace(settings.namespacePrefix, name);
+    const log = deps.log.child({ tenant: name });
+
+    // Being deleted: release what lives outside Kubernetes, then the finalizer.
+    if (tenant.metadata?.deletionTimestamp) return finalizeTenant(tenant, log);
+
+    // The finalizer goes on before any state outside Kubernetes is made.
+    await ensureFinalizer(tenant);
+
+    const parsed = parseTenantSpec(tenant.spec);
+    const view: View = { tenant, namespace, paused: parsed.ok && parsed.value.paused };
+    if (!parsed.ok) {
+      const failure = fail(REASON.invalidSpec, parsed.problems.join('; '));
+      return finish(view, failure, doNotRetry('invalid spec'));
+    }
+    const spec = parsed.value;
+
+    const quota = resolveQuota(spec);
+    if (!quota) {
+      const message = `QuotaPolicy ${spec.quotaPolicyRef.name} does not exist`;
+      return finish(view, fail(REASON.quotaPolicyNotFound, message), retry('no QuotaPolicy'));
+    }
+    view.quota = quota;
+
+    const registered = await attempt(REASON.registrationFailed, () =>
+      registration.ensure(registrationOf(name, spec)),
+    );
+    if (registered) return finish(view, registered, retry('registration failed'));
+
+    const input: DesiredInput = {
+      tenant: { ...tenant, spec, metadata: { ...tenant.metadata, name, uid: uidOf(tenant) } },
+      namespace,
+      quota,
+      image: settings.relayImage,
+      natsUrl: settings.relayNatsUrl,
+    };
+    // Everything but the Deployment: those need no TLS Secret, and the namespace must exist
+    // before the Secret can be read.
+    const objects = desiredObjects(input);
+    const supporting = objects.filter((o) => o.kind !== 'Deployment');
+    const appliedSupporting = await attempt(REASON.applyFailed, () => applier.ensure(supporting));
+    if (appliedSupporting) return finish(view, appliedSupporting, retry('apply failed'));
+
+    const secretName = spec.relay.tlsSecretRef?.name;
+    if (secretName) {
+      const secret = await kube.readSecret(namespace, secretName);
+      const tls = checkTlsSecret(secret, namespace, secretName);
+      if (!tls.ok) return finish(view, tls.failure, retry('TLS Secret not usable'));
+      input.tls = { secretName, certificateHash: tls.certificateHash };
+    }
+
+    const deployment = desiredObjects(input).filter((o) => o.kind === 'Deployment');
+    const appliedRelay = await attempt(REASON.applyFailed, () => applier.ensure(deployment));
+    if (appliedRelay) return finish(view, appliedRelay, retry('apply failed'));
+
+    return finish(view, undefined, done());
+  }
+
+  function resolveQuota(spec: TenantSpec): EffectiveQuota | undefined {
+    const policy = informers.quotaPolicies.get(spec.quotaPolicyRef.name);
+    if (!policy) return undefined;
+    return { policy: spec.quotaPolicyRef.name, ...policy.spec };
+  }
+
+  async function ensureFinalizer(tenant: Tenant): Promise<void> {
+    const finalizers = tenant.metadata?.finalizers ?? [];
+    if (finalizers.includes(TENANT_FINALIZER)) return;
+    await setFinalizers(tenant, [...finalizers, TENANT_FINALIZER]);
+  }
+
+  async function finalizeTenant(tenant: Tenant, log: Logger): Promise<ReconcileOutcome> {
+    const name = tenant.metadata?.name ?? '';
+    const finalizers = tenant.metadata?.finalizers ?? [];
+    if (!finalizers.includes(TENANT_FINALIZER)) return done();
+
+    const failure =
+      (await attempt(REASON.cleanupFailed, () => registration.remove(name))) ??
+      (await attempt(REASON.cleanupFailed, () => deps.cleanupNats(name)));
+    if (failure) {
+      await deps.events.warning(tenant, failure.reason, failure.message);
+      return retry(failure.message);
+    }
+
+    await setFinalizers(
+      tenant,
+      finalizers.filter((f) => f !== TENANT_FINALIZER),
+    );
+    log.info('tenant cleaned up');
+    return done();
+  }
+
+  async function setFinalizers(tenant: Tenant, finalizers: string[]): Promise<void> {
+    const name = tenant.metadata?.name ?? '';
+    const resourceVersion = tenant.metadata?.resourceVersion ?? '';
+    await kube.setFinalizers(TENANTS, name, finalizers, resourceVersion);
+    deps.onWrite('Tenant', 'finalizer');
+  }
+
+  /** Writes the status from the live relay objects and returns the run's outcome. */
+  async function finish(
+    view: View,
+    failure: StepFailure | undefined,
+    outcome: ReconcileOutcome,
+  ): Promise<ReconcileOutcome> {
+    await statusWriter.write({
+      ...view,
+      deployment: informers.deployments.get(RELAY_NAME, view.namespace) as V1Deployment | undefined,
+      service: informers.services.get(RELAY_NAME, view.namespace) as V1Service | undefined,
+      failure,
+    });
+    return outcome;
+  }
+
+  return reconcileTenant;
+}
+
+function fail(reason: Reason, message: string): StepFailure {
+  return { reason, message };
+}
+
+/**
+ * Runs a step whose failure is reported on the Tenant (API refusals, the API server rejecting
+ * an object). Anything else propagates, and the work queue retries with backoff.
+ */
+async function attempt(reason: Reason, step: () => Promise<unknown>) {
+  try {
+    await step();
+    return undefined;
+  } catch (error) {
+    const reported =
+      error instanceof KubeRequestError ||
+      error instanceof RegistryError ||
+      error instanceof NatsCleanupError;
+    if (!reported) throw error;
+    return fail(reason, error.message);
+  }
+}
+
+function uidOf(tenant: Tenant): string {
+  return tenant.metadata?.uid ?? '';
+}
