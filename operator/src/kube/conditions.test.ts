@@ -37,7 +37,7 @@ describe('setCondition', () => {
       message: 'ok',
     };
     const [next] = setCondition([ready], update, 1, t1);
-    assert.equal(next?.lastTransitionTime, t1.toISOString());
+    assert.equal(next?.lastTransitionTime, '2026-01-01T00:05:00Z');
   });
 
   it('adds a missing condition and keeps the list in a stable order', () => {

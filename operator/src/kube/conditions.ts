@@ -15,7 +15,9 @@ export function setCondition(
 ): Condition[] {
   const previous = conditions.find((c) => c.type === update.type);
   const lastTransitionTime =
-    previous && previous.status === update.status ? previous.lastTransitionTime : now.toISOString();
+    previous && previous.status === update.status
+      ? previous.lastTransitionTime
+      : rfc3339Seconds(now);
   const next: Condition = { ...update, observedGeneration: generation, lastTransitionTime };
   const others = conditions.filter((c) => c.type !== update.type);
   return [...others, next].sort((a, b) => a.type.localeCompare(b.type));
@@ -31,4 +33,9 @@ export function findCondition(
 /** Whether the condition `type` is True. */
 export function isConditionTrue(conditions: readonly Condition[] | undefined, type: string) {
   return findCondition(conditions, type)?.status === 'True';
+}
+
+/** metav1.Time as the API server stores it: RFC 3339 at second precision. */
+export function rfc3339Seconds(time: Date): string {
+  return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -60,7 +60,11 @@ export function createLeaderElector(options: LeaderElectionOptions): LeaderElect
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
-    noteRecord(`${holder}@${String(spec.renewTime?.toISOString())}`, now.getTime());
+    // client-node 2.0 leaves MicroTime fields as strings when reading; either form names the
+    // same record.
+    const renewed: unknown = spec.renewTime;
+    const renewedAt = renewed instanceof Date ? renewed.toISOString() : String(renewed);
+    noteRecord(`${holder}@${renewedAt}`, now.getTime());
     const mine = holder === identity;
     if (!mine && holder !== '' && !expired(now.getTime())) return false;
     const transitions = (spec.leaseTransitions ?? 0) + (mine ? 0 : 1);

@@ -7,9 +7,19 @@ import type { Informers } from '../kube/resources.ts';
 import type { DesiredObject } from './desired/index.ts';
 
 /**
+ * How long an apply is trusted to reach the cache. Past it, an object still missing from the
+ * cache is applied again.
+ */
+const EXPECTATION_TTL_MS = 30_000;
+
+/**
  * Applies desired objects that differ from the live ones. An apply of an unchanged object is
  * still a write (and, on a real API server, an etcd round-trip and a watch event for every
  * informer), so the live object's applied-hash annotation is compared first.
+ *
+ * An apply reaches the cache a moment later, through the watch. Until it does, the next
+ * reconcile would see the old object and apply again; so each apply leaves an expectation
+ * (as client-go's ReplicaSet controller does) that the watch event for that object clears.
  *
  * LIMITATION: an edit by someone else to a field the operator owns, leaving the annotation,
  * is not reverted until the Tenant's desired objects change. Deleting an object is noticed
@@ -30,15 +40,25 @@ export function createApplier(deps: {
     PodDisruptionBudget: deps.informers.podDisruptionBudgets,
     NetworkPolicy: deps.informers.networkPolicies,
   };
+  const expected = new Map<string, { hash: string; at: number }>();
+
+  for (const [kind, cache] of Object.entries(caches)) {
+    cache.onChange((object) => {
+      const key = keyOf(kind, object.metadata?.namespace, object.metadata?.name ?? '');
+      // Any event for the object after our apply reflects it, or a later change (a delete
+      // included): either way the cache is again the truth.
+      expected.delete(key);
+    });
+  }
 
   function isUpToDate(object: DesiredObject): boolean {
-    const cache = caches[object.kind];
-    if (!cache) return false;
-    const live = cache.get(object.metadata.name, object.metadata.namespace);
-    const liveHash = live?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
-    return (
-      liveHash !== undefined && liveHash === object.metadata.annotations[APPLIED_HASH_ANNOTATION]
-    );
+    const hash = object.metadata.annotations[APPLIED_HASH_ANNOTATION];
+    const { namespace, name } = object.metadata;
+    const pending = expected.get(keyOf(object.kind, namespace, name));
+    if (pending && pending.hash === hash && Date.now() - pending.at < EXPECTATION_TTL_MS)
+      return true;
+    const live = caches[object.kind]?.get(name, namespace);
+    return live?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash;
   }
 
   return {
@@ -48,11 +68,15 @@ export function createApplier(deps: {
         if (isUpToDate(object)) continue;
         await deps.kube.apply(object);
         deps.onWrite(object.kind, 'apply');
-        deps.log.info(
-          { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name },
-          'applied',
-        );
+        const { namespace, name } = object.metadata;
+        const hash = object.metadata.annotations[APPLIED_HASH_ANNOTATION] ?? '';
+        expected.set(keyOf(object.kind, namespace, name), { hash, at: Date.now() });
+        deps.log.info({ kind: object.kind, namespace, name }, 'applied');
       }
     },
   };
+}
+
+function keyOf(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
 }

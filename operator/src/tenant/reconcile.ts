@@ -1,6 +1,6 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { Logger } from '#shared';
-import { parseTenantSpec } from '../api/parse.ts';
+import { parseQuotaPolicySpec, parseTenantSpec } from '../api/parse.ts';
 import { TENANTS, type EffectiveQuota, type Tenant, type TenantSpec } from '../api/types.ts';
 import { KubeRequestError, NatsCleanupError, RegistryError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -58,6 +58,8 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
   const applier = createApplier(deps);
   const registration = createRegistration(deps.registry);
   const statusWriter = createStatusWriter(deps);
+  /** Uids of Tenants this process put the finalizer on. */
+  const finalized = new Set<string>();
 
   async function reconcileTenant(name: string): Promise<ReconcileOutcome> {
     const tenant = informers.tenants.get(name);
@@ -124,13 +126,18 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
   function resolveQuota(spec: TenantSpec): EffectiveQuota | undefined {
     const policy = informers.quotaPolicies.get(spec.quotaPolicyRef.name);
     if (!policy) return undefined;
-    return { policy: spec.quotaPolicyRef.name, ...policy.spec };
+    const parsed = parseQuotaPolicySpec(policy.spec);
+    // The CRD schema refuses a bad policy; one stored before a schema change counts as absent.
+    return parsed.ok ? { policy: spec.quotaPolicyRef.name, ...parsed.value } : undefined;
   }
 
   async function ensureFinalizer(tenant: Tenant): Promise<void> {
     const finalizers = tenant.metadata?.finalizers ?? [];
-    if (finalizers.includes(TENANT_FINALIZER)) return;
+    const uid = uidOf(tenant);
+    // Added already, and the watch has not yet brought the Tenant back with it.
+    if (finalizers.includes(TENANT_FINALIZER) || finalized.has(uid)) return;
     await setFinalizers(tenant, [...finalizers, TENANT_FINALIZER]);
+    finalized.add(uid);
   }
 
   async function finalizeTenant(tenant: Tenant, log: Logger): Promise<ReconcileOutcome> {

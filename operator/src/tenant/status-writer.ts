@@ -2,6 +2,7 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { EffectiveQuota, Tenant } from '../api/types.ts';
 import { TENANTS } from '../api/types.ts';
 import { findCondition } from '../kube/conditions.ts';
+import { canonicalJson } from '../kube/hash.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { StepFailure } from './conditions/degraded.ts';
 import { CONDITION } from './conditions/reasons.ts';
@@ -29,13 +30,19 @@ export function createStatusWriter(deps: {
   onWrite(kind: string, verb: string): void;
   now?(): Date;
 }) {
+  // The last status written per Tenant uid: until the watch brings it back, the cached Tenant
+  // shows the older one, and the same status must not be written twice.
+  const written = new Map<string, string>();
   return {
     async write(facts: StatusFacts): Promise<void> {
       const { tenant } = facts;
+      const uid = tenant.metadata?.uid ?? '';
       const next = computeStatus({ ...facts, quota: facts.quota, now: deps.now?.() ?? new Date() });
       if (!statusChanged(tenant.status, next)) return;
+      if (written.get(uid) === canonicalJson(next)) return;
       await deps.kube.applyStatus(TENANTS, 'Tenant', tenant.metadata?.name ?? '', next);
       deps.onWrite('Tenant', 'status');
+      written.set(uid, canonicalJson(next));
 
       const before = tenant.status?.conditions;
       const degraded = findCondition(next.conditions, CONDITION.degraded);
