@@ -101,13 +101,14 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
       image: settings.relayImage,
       natsUrl: settings.relayNatsUrl,
     };
-    // Everything but the Deployment: those need no TLS Secret, and the namespace must exist
-    // before the Secret can be read.
-    const objects = desiredObjects(input);
-    const supporting = objects.filter((o) => o.kind !== 'Deployment');
-    const appliedSupporting = await attempt(REASON.applyFailed, () => applier.ensure(supporting));
-    if (appliedSupporting) return finish(view, appliedSupporting, retry('apply failed'));
+    // The namespace first: the TLS Secret lives in it, and everything else is applied into it.
+    const [namespaceObject] = desiredObjects(input).filter((o) => o.kind === 'Namespace');
+    const madeNamespace = await attempt(REASON.applyFailed, () =>
+      applier.ensure(namespaceObject ? [namespaceObject] : []),
+    );
+    if (madeNamespace) return finish(view, madeNamespace, retry('apply failed'));
 
+    // A relay given a missing or broken certificate would crash-loop; wait for a usable one.
     const secretName = spec.relay.tlsSecretRef?.name;
     if (secretName) {
       const secret = await kube.readSecret(namespace, secretName);
@@ -116,9 +117,8 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
       input.tls = { secretName, certificateHash: tls.certificateHash };
     }
 
-    const deployment = desiredObjects(input).filter((o) => o.kind === 'Deployment');
-    const appliedRelay = await attempt(REASON.applyFailed, () => applier.ensure(deployment));
-    if (appliedRelay) return finish(view, appliedRelay, retry('apply failed'));
+    const applied = await attempt(REASON.applyFailed, () => applier.ensure(desiredObjects(input)));
+    if (applied) return finish(view, applied, retry('apply failed'));
 
     return finish(view, undefined, done());
   }
