@@ -2,6 +2,14 @@ import { invalid, type StatusCause } from './errors.ts';
 import type { ResourceType } from './resource-type.ts';
 import type { KubeObject } from './types.ts';
 
+/** How a write asked the server to treat unknown fields, and where warnings go. */
+export interface AdmissionOptions {
+  /** The `fieldValidation` query parameter; unset means Warn, as on the real server. */
+  fieldValidation: string | undefined;
+  /** Sent back as `Warning: 299 - "..."` headers. */
+  warnings: string[];
+}
+
 /**
  * A check-and-default step run on every write before it is stored: returns the object to
  * store (defaulted, pruned) or throws a 422 Invalid KubeApiError. `old` is undefined on create.
@@ -11,6 +19,7 @@ export type Admission = (
   version: string,
   object: KubeObject,
   old: KubeObject | undefined,
+  options: AdmissionOptions,
 ) => KubeObject;
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -38,6 +47,6 @@ export function validateName(type: ResourceType, object: KubeObject): void {
 
 /** Runs admissions in order, each on the result of the previous. */
 export function chainAdmissions(admissions: Admission[]): Admission {
-  return (type, version, object, old) =>
-    admissions.reduce((current, admit) => admit(type, version, current, old), object);
+  return (type, version, object, old, options) =>
+    admissions.reduce((current, admit) => admit(type, version, current, old, options), object);
 }

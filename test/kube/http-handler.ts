@@ -97,7 +97,8 @@ async function serve(
   });
   const type = deps.registry.find(route.group, route.version, route.plural);
   if (!type) throw NOT_FOUND();
-  handleResource(deps, { req, res, route, type, query: url.searchParams, body, record });
+  const query = url.searchParams;
+  handleResource(deps, { req, res, route, type, query, body, record, warnings: [] });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { validateName, type Admission } from './admission.ts';
+import { validateName, type Admission, type AdmissionOptions } from './admission.ts';
 import {
   alreadyExists,
   badRequest,
@@ -28,6 +28,10 @@ export interface WriteContext {
   dryRun?: boolean;
   /** Server-side apply's `force`. */
   force?: boolean;
+  /** The `fieldValidation` parameter: Strict, Warn (the default) or Ignore. */
+  fieldValidation?: string | undefined;
+  /** Collects warnings for `Warning` response headers. */
+  warnings?: string[];
 }
 
 /** The outcome of a write: the object as stored, and whether it was created. */
@@ -78,6 +82,10 @@ function generateSuffix(): string {
   for (let i = 0; i < 5; i += 1)
     suffix += NAME_SUFFIX_ALPHABET[randomInt(NAME_SUFFIX_ALPHABET.length)];
   return suffix;
+}
+
+function admissionOptions(ctx: WriteContext): AdmissionOptions {
+  return { fieldValidation: ctx.fieldValidation, warnings: ctx.warnings ?? [] };
 }
 
 function targetOf(type: ResourceType, name: string): ErrorTarget {
@@ -190,7 +198,7 @@ export function createObjectService(options: ObjectServiceOptions): ObjectServic
     if (type.hasGeneration) metadata.generation = 1;
     else delete metadata.generation;
     if (type.statusSubresource) delete object['status'];
-    const admitted = admission(type, ctx.version, object, undefined);
+    const admitted = admission(type, ctx.version, object, undefined, admissionOptions(ctx));
     const managed = applied
       ? admitted
       : recordUpdate(undefined, admitted, managedWrite(type, metadata.name, ctx));
@@ -245,7 +253,7 @@ export function createObjectService(options: ObjectServiceOptions): ObjectServic
         },
       );
     }
-    next = admission(type, ctx.version, next, old);
+    next = admission(type, ctx.version, next, old, admissionOptions(ctx));
     if (type.hasGeneration && !jsonEqual(specPart(type, old), specPart(type, next))) {
       next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }

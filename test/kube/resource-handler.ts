@@ -28,14 +28,24 @@ export interface ResourceRequest {
   query: URLSearchParams;
   body: string;
   record: RequestRecord;
+  /** Warnings for `Warning` headers, filled by admission. */
+  warnings: string[];
 }
 
-/** Sends a JSON body with `status`. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Sends a JSON body with `status`, and each warning as a `Warning: 299` header. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  warnings: string[] = [],
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
+    ...(warnings.length > 0
+      ? { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') }
+      : {}),
   });
   res.end(text);
 }
@@ -109,6 +119,8 @@ function writeContext(request: ResourceRequest, manager: string): WriteContext {
     subresource: route.subresource,
     dryRun: query.get('dryRun') === 'All',
     force: query.get('force') === 'true',
+    fieldValidation: query.get('fieldValidation') ?? undefined,
+    warnings: request.warnings,
   };
 }
 
@@ -249,7 +261,12 @@ function handlePatch(deps: ResourceHandlerDeps, request: ResourceRequest): void 
   const namespace = route.namespace ?? '';
   const ctx = writeContext(request, manager);
   const result = deps.objects.patch(type, namespace, route.name!, patchType, patch, ctx);
-  sendJson(res, result.created ? 201 : 200, served(type, route.version, result.object));
+  sendJson(
+    res,
+    result.created ? 201 : 200,
+    served(type, route.version, result.object),
+    request.warnings,
+  );
 }
 
 /** Serves one request to a resource path. Throws KubeApiError for the caller to answer. */
@@ -273,13 +290,13 @@ export function handleResource(deps: ResourceHandlerDeps, request: ResourceReque
     record.verb = Verb.create;
     const ctx = writeContext(request, managerOf(request));
     const result = deps.objects.create(type, namespace, objectBody(body), ctx);
-    return sendJson(res, 201, served(type, route.version, result.object));
+    return sendJson(res, 201, served(type, route.version, result.object), request.warnings);
   }
   if (method === 'PUT' && named) {
     record.verb = Verb.update;
     const ctx = writeContext(request, managerOf(request));
     const result = deps.objects.update(type, namespace, route.name!, objectBody(body), ctx);
-    return sendJson(res, 200, served(type, route.version, result.object));
+    return sendJson(res, 200, served(type, route.version, result.object), request.warnings);
   }
   if (method === 'PATCH' && named) {
     record.verb = Verb.patch;
