@@ -263,6 +263,57 @@ describe('kube fixture: custom resources', () => {
     );
   });
 
+  it('server-side applies spec and status by one manager, and a repeat changes nothing', async () => {
+    const url = `${api.url}/apis/${GROUP}/${VERSION}/namespaces/default/${PLURAL}/ssa`;
+    const apply = async (path: string, body: object) => {
+      const response = await fetch(`${url}${path}?fieldManager=operator`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/apply-patch+yaml' },
+        body: JSON.stringify({
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'Widget',
+          metadata: { name: 'ssa' },
+          ...body,
+        }),
+      });
+      assert.ok(response.ok, await response.clone().text());
+      return (await response.json()) as Widget & {
+        metadata: { managedFields?: { subresource?: string }[] };
+      };
+    };
+    const round = async () => {
+      await apply('', { spec: { size: 'small', label: 'one' } });
+      return apply('/status', { status: { phase: 'Ready' } });
+    };
+    const first = await round();
+    const second = await round();
+    assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion);
+    assert.deepEqual(
+      second.metadata.managedFields?.map((f) => f.subresource ?? ''),
+      ['', 'status'],
+    );
+    const dropped = await apply('', { spec: { size: 'small' } });
+    assert.equal(dropped.spec['label'], undefined);
+    assert.equal(dropped.status?.['phase'], 'Ready');
+  });
+
+  it('rejects unknown fields with fieldValidation=Strict and warns by default', async () => {
+    const url = `${api.url}/apis/${GROUP}/${VERSION}/namespaces/default/${PLURAL}`;
+    const post = (query: string, name: string) =>
+      fetch(`${url}${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(widget(name, { size: 'small', colour: 'red' })),
+      });
+    const strict = await post('?fieldValidation=Strict', 'strict');
+    assert.equal(strict.status, 400);
+    const status = (await strict.json()) as { message: string; reason: string };
+    assert.equal(status.message, 'strict decoding error: unknown field "spec.colour"');
+    const warned = await post('', 'warned');
+    assert.equal(warned.status, 201);
+    assert.equal(warned.headers.get('warning'), '299 - "unknown field \\"spec.colour\\""');
+  });
+
   it('returns a meta.k8s.io Table built from the printer columns', async () => {
     await create(widget('tabled', { size: 'large' }));
     api.store.patch(
@@ -290,13 +341,18 @@ describe('kube fixture: custom resources', () => {
   });
 
   it('deletes the objects of a deleted CRD and stops serving it', async () => {
+    const before = api.store.list(`${GROUP}/${VERSION}`, 'Widget');
+    assert.ok(before.length > 0);
     await crds.deleteCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
     await api.settle();
-    assert.deepEqual(api.store.list === undefined, false);
     const gone = await rejection(crds.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` }));
     assert.equal(gone.code, 404);
     const discovery = await fetch(`${api.url}/apis/${GROUP}/${VERSION}`);
     assert.equal(discovery.status, 404);
+    // Recreated, the CRD starts empty: its old objects were deleted, not hidden.
+    await crds.createCustomResourceDefinition({ body: WIDGET_CRD });
+    await api.settle();
+    assert.deepEqual(api.store.list(`${GROUP}/${VERSION}`, 'Widget'), []);
     assert.deepEqual(api.controllerErrors, []);
   });
 });

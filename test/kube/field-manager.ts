@@ -100,6 +100,19 @@ export interface ManagedWrite {
   target: ErrorTarget;
 }
 
+/** An entry is one manager's, for one operation, on one subresource (or the main resource). */
+function isEntryOf(
+  entry: ManagedFieldsEntry,
+  write: ManagedWrite,
+  operation: 'Apply' | 'Update',
+): boolean {
+  return (
+    entry.manager === write.manager &&
+    entry.operation === operation &&
+    entry.subresource === write.subresource
+  );
+}
+
 function entriesOf(object: KubeObject | undefined): ManagedFieldsEntry[] {
   return clone(object?.metadata.managedFields ?? []);
 }
@@ -111,12 +124,7 @@ function upsertEntry(
   paths: FieldPath[],
 ): ManagedFieldsEntry[] {
   const fieldsV1 = toFieldsV1(paths);
-  const index = entries.findIndex(
-    (entry) =>
-      entry.manager === write.manager &&
-      entry.operation === operation &&
-      entry.subresource === write.subresource,
-  );
+  const index = entries.findIndex((entry) => isEntryOf(entry, write, operation));
   const existing = index >= 0 ? entries[index] : undefined;
   if (existing && jsonEqual(existing.fieldsV1, fieldsV1)) return entries;
   const entry: ManagedFieldsEntry = {
@@ -128,8 +136,9 @@ function upsertEntry(
     fieldsV1,
     ...(write.subresource ? { subresource: write.subresource } : {}),
   };
-  const rest = entries.filter((_, i) => i !== index);
-  return paths.length > 0 ? [...rest, entry] : rest;
+  if (paths.length === 0) return entries.filter((_, i) => i !== index);
+  if (index < 0) return [...entries, entry];
+  return entries.map((existingEntry, i) => (i === index ? entry : existingEntry));
 }
 
 function withoutPaths(entries: ManagedFieldsEntry[], taken: FieldPath[]): ManagedFieldsEntry[] {
@@ -165,9 +174,7 @@ export function applyConfig(
 ): KubeObject {
   const configPaths = leafPaths(config);
   const entries = entriesOf(live);
-  const others = entries.filter(
-    (entry) => !(entry.manager === write.manager && entry.operation === 'Apply'),
-  );
+  const others = entries.filter((entry) => !isEntryOf(entry, write, 'Apply'));
   const conflicts = others.flatMap((entry) =>
     fromFieldsV1(entry.fieldsV1)
       .filter((path) => configPaths.some((own) => same(own, path)))
@@ -177,17 +184,18 @@ export function applyConfig(
   if (conflicts.length > 0 && !write.force) throw conflictError(write, conflicts);
 
   const base = clone(live ?? { metadata: {} });
-  const mine = entries.find((e) => e.manager === write.manager && e.operation === 'Apply');
+  const mine = entries.find((entry) => isEntryOf(entry, write, 'Apply'));
   const owners = others.flatMap((entry) => fromFieldsV1(entry.fieldsV1));
   for (const path of fromFieldsV1(mine?.fieldsV1 ?? {})) {
     const stillApplied = configPaths.some((own) => same(own, path));
     if (!stillApplied && !owners.some((owned) => same(owned, path))) removeAt(base, path);
   }
   const merged = mergeApplied(base, config) as KubeObject;
-  const taken = write.force ? configPaths : [];
-  const kept = withoutPaths(others, taken);
-  const mineOnly = mine ? [mine] : [];
-  merged.metadata.managedFields = upsertEntry([...kept, ...mineOnly], write, 'Apply', configPaths);
+  // With force, the applier takes the fields from everyone else; entry order stays stable.
+  const stripped = write.force
+    ? entries.flatMap((e) => (isEntryOf(e, write, 'Apply') ? [e] : withoutPaths([e], configPaths)))
+    : entries;
+  merged.metadata.managedFields = upsertEntry(stripped, write, 'Apply', configPaths);
   return merged;
 }
 
@@ -209,9 +217,7 @@ export function recordUpdate(
   const changed = changedPaths(before, after);
   const result = clone(after);
   const entries = withoutPaths(entriesOf(before), changed);
-  const previous = entriesOf(before).find(
-    (e) => e.manager === write.manager && e.operation === 'Update',
-  );
+  const previous = entriesOf(before).find((entry) => isEntryOf(entry, write, 'Update'));
   const owned = [...fromFieldsV1(previous?.fieldsV1 ?? {}), ...changed].filter(
     (path, i, all) => all.findIndex((other) => same(other, path)) === i,
   );

@@ -221,7 +221,9 @@ export function createObjectService(options: ObjectServiceOptions): ObjectServic
     if (!isJsonObject(next.metadata)) next.metadata = {};
     if (ctx.subresource === 'status') {
       // The status subresource changes status only: spec and metadata stay as stored.
-      next = { ...clone(old), status: next['status'] };
+      const managedFields = next.metadata.managedFields;
+      const metadata = { ...clone(old.metadata), ...(managedFields ? { managedFields } : {}) };
+      next = { ...clone(old), metadata, status: next['status'] };
     } else if (type.statusSubresource) {
       // The main resource ignores status changes when status is a subresource.
       if (old['status'] === undefined) delete next['status'];
