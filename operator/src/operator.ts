@@ -6,7 +6,7 @@ import type { OperatorMetrics } from './health/metrics.ts';
 import { createKubeClient, type KubeClient } from './kube/client.ts';
 import { createLeaderElector, type LeaderElector } from './kube/leader.ts';
 import { allInformers, createInformers, type Informers } from './kube/resources.ts';
-import { createWorkQueue, type WorkQueue } from './kube/work-queue.ts';
+import { createWorkQueue, type WorkQueue, type WorkResult } from './kube/work-queue.ts';
 import type { ReconcileOutcome } from './kube/outcome.ts';
 import { createTenantsByPolicy } from './quota-policy/index-by-policy.ts';
 import { createQuotaPolicyReconciler } from './quota-policy/reconcile.ts';
@@ -40,6 +40,8 @@ export interface OperatorDeps {
   cleanupNats: TenantStateCleanup;
   metrics: OperatorMetrics;
   log: Logger;
+  /** Told of every finished reconcile (for tests and debugging). */
+  onReconciled?(controller: string, result: WorkResult): void;
 }
 
 export interface Operator {
@@ -116,12 +118,14 @@ export function createOperator(deps: OperatorDeps): Operator {
         concurrency: 4,
         backoff,
         log: queueLog,
+        onResult: (result) => deps.onReconciled?.(CONTROLLERS.tenant, result),
       }),
       policies: createWorkQueue({
         handle: measured(CONTROLLERS.quotaPolicy, reconcilePolicy),
         concurrency: 1,
         backoff,
         log: queueLog,
+        onResult: (result) => deps.onReconciled?.(CONTROLLERS.quotaPolicy, result),
       }),
     };
     enqueueAll();

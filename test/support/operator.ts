@@ -66,6 +66,8 @@ export function createRecordingRegistry() {
 export interface OperatorInstance {
   operator: Operator;
   metrics: OperatorMetrics;
+  /** Keys reconciled so far, as "controller/key", in order. */
+  reconciled: string[];
 }
 
 /** A fixture API server with Zajoni's CRDs installed and the operator's Lease namespace. */
@@ -91,6 +93,7 @@ export function startOperator(
   },
 ): OperatorInstance {
   const metrics = createMetrics({ defaultMetrics: false });
+  const reconciled: string[] = [];
   const operator = createOperator({
     kc,
     settings: { ...TEST_SETTINGS, ...options.settings },
@@ -98,8 +101,9 @@ export function startOperator(
     cleanupNats: options.cleanupNats ?? (async () => {}),
     metrics,
     log: createLogger('operator', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    onReconciled: (controller, result) => reconciled.push(`${controller}/${result.key}`),
   });
-  return { operator, metrics };
+  return { operator, metrics, reconciled };
 }
 
 /** Sum of a counter's values, optionally for one label value. */
