@@ -76,8 +76,12 @@ describe('kube fixture: kubectl', () => {
     assert.match(table, /^NAME\s+READY\s+ENDPOINT\s+POLICY\s+AGE\n/);
     // Missing cells are null in the Table; kubectl prints them blank.
     assert.match(table, /\nexample {2,}\s+standard\s+\d+s\n/);
+    const ref = { apiVersion: 'zajoni.io/v1alpha1', kind: 'Tenant', name: 'example' };
+    const condition = { type: 'Ready', status: 'True', reason: 'RelayAvailable' };
+    api.store.patch(ref, { status: { conditions: [condition], readyReplicas: 2 } });
     const wide = await kubectl(['get', 'zt', '-o', 'wide']);
     assert.match(wide, /^NAME\s+READY\s+REASON\s+ENDPOINT\s+POLICY\s+REPLICAS\s+AGE\n/);
+    assert.match(wide, /\nexample\s+True\s+RelayAvailable\s+standard\s+2\s+\d+s\n/);
     const policies = await kubectl(['get', 'quotapolicies']);
     assert.match(policies, /\nstandard\s+50\s+50\s+\d+s\n/);
   });

@@ -65,8 +65,19 @@ function parseBody(text: string, yaml: boolean): unknown {
   }
 }
 
-function objectBody(text: string): KubeObject {
-  const body = parseBody(text, false);
+const BODY_TYPES = ['application/json', 'application/yaml', ''];
+
+/**
+ * The body of a create or update. Protobuf and CBOR are refused with 415, which makes
+ * client-go (kubectl) fall back to JSON, as it does against servers without protobuf.
+ */
+function objectBody(text: string, contentType: string | undefined): KubeObject {
+  const bare = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!BODY_TYPES.includes(bare)) {
+    const message = `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`;
+    throw new KubeApiError(415, StatusReason.UnsupportedMediaType, message);
+  }
+  const body = parseBody(text, bare === 'application/yaml');
   if (!isJsonObject(body)) throw badRequest('the request body must be a JSON object');
   if (!isJsonObject(body['metadata'])) body['metadata'] = {};
   return body as KubeObject;
@@ -289,13 +300,24 @@ export function handleResource(deps: ResourceHandlerDeps, request: ResourceReque
   if (method === 'POST' && !named) {
     record.verb = Verb.create;
     const ctx = writeContext(request, managerOf(request));
-    const result = deps.objects.create(type, namespace, objectBody(body), ctx);
+    const result = deps.objects.create(
+      type,
+      namespace,
+      objectBody(body, req.headers['content-type']),
+      ctx,
+    );
     return sendJson(res, 201, served(type, route.version, result.object), request.warnings);
   }
   if (method === 'PUT' && named) {
     record.verb = Verb.update;
     const ctx = writeContext(request, managerOf(request));
-    const result = deps.objects.update(type, namespace, route.name!, objectBody(body), ctx);
+    const result = deps.objects.update(
+      type,
+      namespace,
+      route.name!,
+      objectBody(body, req.headers['content-type']),
+      ctx,
+    );
     return sendJson(res, 200, served(type, route.version, result.object), request.warnings);
   }
   if (method === 'PATCH' && named) {
