@@ -18,7 +18,7 @@ import {
 import { NatsCleanupError } from '../operator/src/errors.ts';
 import { createNatsCleanup } from '../operator/src/registry/nats-cleanup.ts';
 import { startNats, type NatsInstance } from '../scripts/stack/index.ts';
-import type { KubeApiServer } from './kube/index.ts';
+import type { KubeApiServer, RequestRecord } from './kube/index.ts';
 import {
   createRecordingRegistry,
   startCluster,
@@ -26,6 +26,7 @@ import {
   waitFor,
   type OperatorInstance,
 } from './support/operator.ts';
+import { deniedRequests, loadOperatorRules } from './support/rbac.ts';
 import {
   conditionOf,
   object,
@@ -139,5 +140,16 @@ describe('operator: deleting a Tenant', () => {
     assert.equal(relayOf('gone'), undefined);
     assert.ok(relayOf('stays'), 'the other tenant keeps its relay');
     assert.equal(conditionOf(server, 'stays', 'Degraded')?.status, 'False');
+  });
+
+  it('makes only requests that operator/rbac.yaml allows', async () => {
+    // The test's own requests: it creates, replaces and deletes; the operator only creates
+    // Events and its Lease, and updates only the Lease.
+    const isOperator = (r: RequestRecord) =>
+      (r.verb !== 'create' && r.verb !== 'update' && r.verb !== 'delete') ||
+      r.resource === 'events' ||
+      r.resource === 'leases';
+    assert.ok(server.requests.some((r) => r.verb === 'patch' && isOperator(r)));
+    assert.deepEqual(deniedRequests(await loadOperatorRules(), server.requests, isOperator), []);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
 import { createSelfSignedCertificate } from '../scripts/stack/index.ts';
-import type { KubeApiServer } from './kube/index.ts';
+import type { KubeApiServer, RequestRecord } from './kube/index.ts';
 import {
   createRecordingRegistry,
   setDeploymentAvailable,
@@ -11,6 +11,7 @@ import {
   waitFor,
   type OperatorInstance,
 } from './support/operator.ts';
+import { deniedRequests, loadOperatorRules } from './support/rbac.ts';
 import {
   conditionOf,
   describeWrites,
@@ -307,5 +308,16 @@ describe('operator: Tenants become relays', () => {
       () => conditionOf(server, 'acme', 'Ready')?.reason === 'Paused',
     );
     assert.equal(conditionOf(server, 'acme', 'Progressing')?.reason, 'Paused');
+  });
+
+  it('makes only requests that operator/rbac.yaml allows', async () => {
+    // The test's own requests: it creates, replaces and deletes; the operator only creates
+    // Events and its Lease, and updates only the Lease.
+    const isOperator = (r: RequestRecord) =>
+      (r.verb !== 'create' && r.verb !== 'update' && r.verb !== 'delete') ||
+      r.resource === 'events' ||
+      r.resource === 'leases';
+    assert.ok(server.requests.some((r) => r.verb === 'patch' && isOperator(r)));
+    assert.deepEqual(deniedRequests(await loadOperatorRules(), server.requests, isOperator), []);
   });
 });
