@@ -10,9 +10,8 @@ import { createNatsCleanup } from './registry/nats-cleanup.ts';
 import { createGraphqlTenantRegistry } from './registry/tenant-registry.ts';
 
 async function main() {
-  const config = readConfig();
+  const { config, kc } = readConfig();
   const log = createLogger('operator');
-  const kc = loadKubeConfig(config);
   const metrics = createMetrics({ defaultMetrics: true });
 
   let nats: NatsConnection | undefined;
@@ -71,9 +70,10 @@ function loadKubeConfig(config: OperatorConfig): KubeConfig {
   return kc;
 }
 
-function readConfig(): OperatorConfig {
+function readConfig(): { config: OperatorConfig; kc: KubeConfig } {
   try {
-    return loadOperatorConfig();
+    const config = loadOperatorConfig();
+    return { config, kc: loadKubeConfig(config) };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`operator: ${error.message}\n`);

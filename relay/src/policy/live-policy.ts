@@ -16,7 +16,9 @@ export interface RelayLimits {
 
 /**
  * The policy file the operator writes into the relay's ConfigMap (QuotaPolicy spec fields).
- * connectionsPerUser is accepted and not yet enforced by the relay.
+ *
+ * LIMITATION: connectionsPerUser is accepted but not enforced; a user may open any number of
+ * SMTP sessions at once.
  */
 const policyFileSchema = z.object({
   messagesPerDay: z.number().int().positive(),

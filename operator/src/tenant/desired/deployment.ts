@@ -18,7 +18,12 @@ import type { DesiredInput, DesiredObject } from './types.ts';
  */
 export const CONFIG_HASH_ANNOTATION = 'zajoni.io/config-hash';
 
-/** Pod template annotation: hash of the TLS certificate, so a renewal rolls the Pods. */
+/**
+ * Pod template annotation: hash of the TLS certificate, so a renewal rolls the Pods.
+ *
+ * LIMITATION: Secrets are not watched, so a renewal is seen at the next resync (RESYNC_MS,
+ * default 10 minutes) or Tenant change; until then relays serve the old certificate.
+ */
 export const TLS_HASH_ANNOTATION = 'zajoni.io/tls-hash';
 
 /** UID and GID the relay runs as; any non-zero id works, as the image needs no home. */
