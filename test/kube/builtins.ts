@@ -98,6 +98,8 @@ export function createBuiltinTypes(): ResourceType[] {
         { name: 'Message', type: 'string', jsonPath: '.message' },
       ],
     }),
+    // LIMITATION: events.k8s.io Events are a separate store, where the real server serves the
+    // same objects as core v1 Events; an Event written through one is not seen through the other.
     builtin({ group: 'events.k8s.io', plural: 'events', kind: 'Event', shortNames: ['ev'] }),
     builtin({
       group: 'apps',

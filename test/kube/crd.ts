@@ -37,7 +37,11 @@ function customVersion(version: JsonObject): CustomVersion {
   };
 }
 
-/** The resource a CRD defines: served versions (storage version first), names, scope. */
+/**
+ * The resource a CRD defines: served versions (storage version first), names, scope.
+ * LIMITATION: versions share one store without conversion (only `apiVersion` changes), and the
+ * status subresource of the storage version applies to all versions.
+ */
 export function resourceTypeOfCrd(crd: KubeObject): ResourceType {
   const spec = record(crd['spec']);
   const names = record(spec['names']);

@@ -10,7 +10,8 @@ import {
 } from './types.ts';
 
 /**
- * Field ownership for server-side apply, approximated: a field is a path to a leaf, where a
+ * LIMITATION: field ownership for server-side apply is approximated, so tests that depend on
+ * merging associative lists between managers see whole-list replacement instead. A field is a path to a leaf, where a
  * leaf is a scalar, a list (every list is atomic, also the real server's associative lists
  * such as `containers`) or an empty object. Ownership lives in `metadata.managedFields` as
  * FieldsV1, so it survives in the object like the real one.

@@ -68,8 +68,9 @@ function parseBody(text: string, yaml: boolean): unknown {
 const BODY_TYPES = ['application/json', 'application/yaml', ''];
 
 /**
- * The body of a create or update. Protobuf and CBOR are refused with 415, which makes
- * client-go (kubectl) fall back to JSON, as it does against servers without protobuf.
+ * The body of a create or update.
+ * LIMITATION: protobuf and CBOR are refused with 415, so kubectl commands that use the typed
+ * client (`kubectl create configmap ...`) fail; `kubectl create -f` and `apply` send JSON.
  */
 function objectBody(text: string, contentType: string | undefined): KubeObject {
   const bare = (contentType ?? '').split(';')[0]!.trim().toLowerCase();

@@ -1,6 +1,6 @@
-import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { StatusCause } from './errors.ts';
-import { clone, isJsonObject, jsonEqual, type JsonObject } from './types.ts';
+import { clone, isJsonObject, type JsonObject } from './types.ts';
+import { checkValue, shown } from './value-checks.ts';
 
 /** An OpenAPI v3 structural schema node, as in a CRD's `openAPIV3Schema`. */
 export type SchemaNode = JsonObject;
@@ -18,13 +18,6 @@ function typeName(value: unknown): string {
   return typeof value === 'object' ? 'object' : typeof value;
 }
 
-/** Go's `%#v`-like rendering the real server uses in messages: quoted strings, bare numbers. */
-export function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(typeName(value));
-}
-
 function typeMatches(schema: SchemaNode, value: unknown): boolean {
   if (schema['x-kubernetes-int-or-string'] === true) {
     return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
@@ -35,106 +28,6 @@ function typeMatches(schema: SchemaNode, value: unknown): boolean {
   if (type === 'number') return typeof value === 'number';
   if (type === 'array') return Array.isArray(value);
   return typeName(value) === type || (type === 'object' && isJsonObject(value));
-}
-
-function formatValid(format: unknown, value: string): boolean {
-  if (typeof format !== 'string') return true;
-  const check: unknown = (fullFormats as Record<string, unknown>)[format];
-  if (check instanceof RegExp) return check.test(value);
-  if (typeof check === 'function') return Boolean((check as (v: string) => unknown)(value));
-  if (isJsonObject(check) && typeof check['validate'] === 'function') {
-    return Boolean((check['validate'] as (v: string) => unknown)(value));
-  }
-  return true;
-}
-
-/** The value checks of one node (not its children), as causes at `path`. */
-function checkValue(schema: SchemaNode, value: unknown, path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  const invalid = (message: string) =>
-    causes.push({
-      reason: 'FieldValueInvalid',
-      message: `Invalid value: ${shown(value)}: ${path} in body ${message}`,
-      field: path,
-    });
-  const enumValues = schema['enum'];
-  if (Array.isArray(enumValues) && !enumValues.some((allowed) => jsonEqual(allowed, value))) {
-    const supported = enumValues.map((allowed) => JSON.stringify(allowed)).join(', ');
-    causes.push({
-      reason: 'FieldValueNotSupported',
-      message: `Unsupported value: ${shown(value)}: supported values: ${supported}`,
-      field: path,
-    });
-  }
-  if (typeof value === 'string') {
-    const { maxLength, minLength, pattern, format } = schema;
-    if (typeof maxLength === 'number' && value.length > maxLength) {
-      causes.push({
-        reason: 'FieldValueTooLong',
-        message: `Too long: may not be more than ${maxLength} bytes`,
-        field: path,
-      });
-    }
-    if (typeof minLength === 'number' && value.length < minLength)
-      invalid(`should be at least ${minLength} chars long`);
-    if (typeof pattern === 'string' && !new RegExp(pattern).test(value))
-      invalid(`should match '${pattern}'`);
-    if (!formatValid(format, value))
-      invalid(`must be of type ${String(format)}: ${JSON.stringify(value)}`);
-  }
-  if (typeof value === 'number') {
-    const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf } = schema;
-    if (typeof minimum === 'number') {
-      if (exclusiveMinimum === true ? value <= minimum : value < minimum) {
-        invalid(
-          `should be greater than ${exclusiveMinimum === true ? '' : 'or equal to '}${minimum}`,
-        );
-      }
-    }
-    if (typeof maximum === 'number') {
-      if (exclusiveMaximum === true ? value >= maximum : value > maximum) {
-        invalid(`should be less than ${exclusiveMaximum === true ? '' : 'or equal to '}${maximum}`);
-      }
-    }
-    if (typeof multipleOf === 'number' && value % multipleOf !== 0)
-      invalid(`should be a multiple of ${multipleOf}`);
-  }
-  if (Array.isArray(value)) {
-    const { maxItems, minItems } = schema;
-    if (typeof maxItems === 'number' && value.length > maxItems) {
-      causes.push({
-        reason: 'FieldValueTooMany',
-        message: `Too many: ${value.length}: must have at most ${maxItems} items`,
-        field: path,
-      });
-    }
-    if (typeof minItems === 'number' && value.length < minItems)
-      invalid(`should have at least ${minItems} items`);
-    const unique = schema['uniqueItems'] === true || schema['x-kubernetes-list-type'] === 'set';
-    const duplicate = value.find(
-      (item, i) => value.findIndex((other) => jsonEqual(other, item)) !== i,
-    );
-    if (unique && duplicate !== undefined) {
-      causes.push({
-        reason: 'FieldValueDuplicate',
-        message: `Duplicate value: ${JSON.stringify(duplicate)}`,
-        field: `${path}[${value.indexOf(duplicate)}]`,
-      });
-    }
-  }
-  if (isJsonObject(value)) {
-    const count = Object.keys(value).length;
-    if (typeof schema['maxProperties'] === 'number' && count > schema['maxProperties']) {
-      causes.push({
-        reason: 'FieldValueTooMany',
-        message: `Too many: ${count}: must have at most ${schema['maxProperties']} items`,
-        field: path,
-      });
-    }
-    if (typeof schema['minProperties'] === 'number' && count < schema['minProperties'])
-      invalid(`should have at least ${schema['minProperties']} properties`);
-  }
-  return causes;
 }
 
 function subSchemas(schema: SchemaNode, key: string): SchemaNode[] {

@@ -68,6 +68,9 @@ function fieldValue(object: KubeObject, path: string): string | undefined {
 }
 
 /**
+ * LIMITATION: any field path is accepted, where the real server allows a few per kind and
+ * answers 400 for others; a test can select on a field a cluster would refuse.
+ *
  * Parses a `fieldSelector`: `path=value`, `path==value` and `path!=value` terms on any
  * dotted field path. A missing field compares as the empty string, as the real server does.
  */

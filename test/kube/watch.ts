@@ -126,6 +126,8 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
     serve,
     openCount: () => open.size,
     expire() {
+      // LIMITATION: the whole history goes, not just its old end: every resourceVersion a
+      // client holds becomes too old at once, the harshest case of a real compaction.
       store.compact();
       for (const watch of [...open]) {
         const status = resourceVersionTooOld('0', store.oldestResourceVersion()).toStatus();
