@@ -164,4 +164,40 @@ describe('kube fixture: watches', () => {
     await errors.reached((all) => all.length > 0);
     await informer.stop();
   });
+
+  it('reports an object leaving a label selector as DELETED, on the legacy /watch/ path too', async () => {
+    const list = await core.listNamespacedConfigMap({ namespace: 'default' });
+    const rv = list.metadata!.resourceVersion!;
+    const events = until<string>();
+    const controller = watch.watch(
+      '/api/v1/watch/namespaces/default/configmaps',
+      { resourceVersion: rv, labelSelector: 'tier=web' },
+      (type, object: { metadata?: { name?: string } }) =>
+        events.signal(`${type} ${object.metadata?.name}`),
+      () => undefined,
+    );
+    const body = { metadata: { name: 'sel', labels: { tier: 'web' } } };
+    await core.createNamespacedConfigMap({ namespace: 'default', body });
+    await core.patchNamespacedConfigMap(
+      { namespace: 'default', name: 'sel', body: { metadata: { labels: { tier: 'db' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'sel-2', labels: { tier: 'web' } } },
+    });
+    const seen = await events.reached((all) => all.includes('ADDED sel-2'));
+    assert.deepEqual(seen, ['ADDED sel', 'DELETED sel', 'ADDED sel-2']);
+    (await controller).abort();
+  });
+
+  it('ends a watch after timeoutSeconds, cleanly', { timeout: 20_000 }, async () => {
+    const stream = open({ timeoutSeconds: '1' });
+    const [error] = await stream.closed.reached((all) => all.length > 0);
+    assert.equal(error, null);
+    assert.equal(
+      api.requests.filter((r) => r.verb === Verb.watch).at(-1)?.query['timeoutSeconds'],
+      '1',
+    );
+  });
 });
