@@ -65,23 +65,27 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
     const tenant = informers.tenants.get(name);
     // Not in the cache: deleted and finalized; the garbage collector removes the rest.
     if (!tenant) return done();
-    const namespace = tenantNamespace(settings.namespacePrefix, name);
-    const log = deps.log.child({ tenant: name });
 
     // Being deleted: release what lives outside Kubernetes, then the finalizer.
-    if (tenant.metadata?.deletionTimestamp) return finalizeTenant(tenant, log);
+    if (tenant.metadata?.deletionTimestamp) return finalizeTenant(tenant);
 
     // The finalizer goes on before any state outside Kubernetes is made.
     await ensureFinalizer(tenant);
 
+    const namespace = tenantNamespace(settings.namespacePrefix, name);
+    const view: View = { tenant, namespace, paused: false };
     const parsed = parseTenantSpec(tenant.spec);
-    const view: View = { tenant, namespace, paused: parsed.ok && parsed.value.paused };
     if (!parsed.ok) {
       const failure = fail(REASON.invalidSpec, parsed.problems.join('; '));
       return finish(view, failure, doNotRetry('invalid spec'));
     }
-    const spec = parsed.value;
 
+    view.paused = parsed.value.paused;
+    return reconcileRelay(view, parsed.value);
+  }
+
+  /** The tenant's registration and relay objects, in the order they depend on each other. */
+  async function reconcileRelay(view: View, spec: TenantSpec): Promise<ReconcileOutcome> {
     const quota = resolveQuota(spec);
     if (!quota) {
       const message = `QuotaPolicy ${spec.quotaPolicyRef.name} does not exist`;
@@ -90,37 +94,50 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
     view.quota = quota;
 
     const registered = await attempt(REASON.registrationFailed, () =>
-      registration.ensure(registrationOf(name, spec)),
+      registration.ensure(registrationOf(nameOf(view.tenant), spec)),
     );
     if (registered) return finish(view, registered, retry('registration failed'));
 
-    const input: DesiredInput = {
-      tenant: { ...tenant, spec, metadata: { ...tenant.metadata, name, uid: uidOf(tenant) } },
-      namespace,
-      quota,
-      image: settings.relayImage,
-      natsUrl: settings.relayNatsUrl,
-    };
-    // The namespace first: the TLS Secret lives in it, and everything else is applied into it.
-    const [namespaceObject] = desiredObjects(input).filter((o) => o.kind === 'Namespace');
-    const madeNamespace = await attempt(REASON.applyFailed, () =>
-      applier.ensure(namespaceObject ? [namespaceObject] : []),
-    );
+    // The namespace first: the TLS Secret lives in it, and everything else goes into it.
+    const input = desiredInput(view, spec, quota);
+    const namespaced = desiredObjects(input).filter((o) => o.kind === 'Namespace');
+    const madeNamespace = await attempt(REASON.applyFailed, () => applier.ensure(namespaced));
     if (madeNamespace) return finish(view, madeNamespace, retry('apply failed'));
 
     // A relay given a missing or broken certificate would crash-loop; wait for a usable one.
-    const secretName = spec.relay.tlsSecretRef?.name;
-    if (secretName) {
-      const secret = await kube.readSecret(namespace, secretName);
-      const tls = checkTlsSecret(secret, namespace, secretName);
-      if (!tls.ok) return finish(view, tls.failure, retry('TLS Secret not usable'));
-      input.tls = { secretName, certificateHash: tls.certificateHash };
-    }
+    const tls = await checkTls(view.namespace, spec);
+    if (!tls.ok) return finish(view, tls.failure, retry('TLS Secret not usable'));
+    if (tls.tls) input.tls = tls.tls;
 
     const applied = await attempt(REASON.applyFailed, () => applier.ensure(desiredObjects(input)));
     if (applied) return finish(view, applied, retry('apply failed'));
 
     return finish(view, undefined, done());
+  }
+
+  function desiredInput(view: View, spec: TenantSpec, quota: EffectiveQuota): DesiredInput {
+    const { tenant } = view;
+    const metadata = { ...tenant.metadata, name: nameOf(tenant), uid: uidOf(tenant) };
+    return {
+      tenant: { ...tenant, spec, metadata },
+      namespace: view.namespace,
+      quota,
+      image: settings.relayImage,
+      natsUrl: settings.relayNatsUrl,
+    };
+  }
+
+  async function checkTls(
+    namespace: string,
+    spec: TenantSpec,
+  ): Promise<{ ok: true; tls?: DesiredInput['tls'] } | { ok: false; failure: StepFailure }> {
+    const secretName = spec.relay.tlsSecretRef?.name;
+    // Without a Secret the relay makes its own certificate (documented as for trials only).
+    if (!secretName) return { ok: true };
+    const secret = await kube.readSecret(namespace, secretName);
+    const check = checkTlsSecret(secret, namespace, secretName);
+    if (!check.ok) return check;
+    return { ok: true, tls: { secretName, certificateHash: check.certificateHash } };
   }
 
   function resolveQuota(spec: TenantSpec): EffectiveQuota | undefined {
@@ -140,8 +157,8 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
     finalized.add(uid);
   }
 
-  async function finalizeTenant(tenant: Tenant, log: Logger): Promise<ReconcileOutcome> {
-    const name = tenant.metadata?.name ?? '';
+  async function finalizeTenant(tenant: Tenant): Promise<ReconcileOutcome> {
+    const name = nameOf(tenant);
     const finalizers = tenant.metadata?.finalizers ?? [];
     if (!finalizers.includes(TENANT_FINALIZER)) return done();
 
@@ -157,7 +174,7 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
       tenant,
       finalizers.filter((f) => f !== TENANT_FINALIZER),
     );
-    log.info('tenant cleaned up');
+    deps.log.info({ tenant: name }, 'tenant cleaned up');
     return done();
   }
 
@@ -206,6 +223,10 @@ async function attempt(reason: Reason, step: () => Promise<unknown>) {
     if (!reported) throw error;
     return fail(reason, error.message);
   }
+}
+
+function nameOf(tenant: Tenant): string {
+  return tenant.metadata?.name ?? '';
 }
 
 function uidOf(tenant: Tenant): string {
