@@ -116,4 +116,66 @@ describe('kube fixture: built-in defaults and rules', () => {
     assert.equal(wrong.code, 422);
     assert.equal(wrong.details?.causes?.[0]?.field, 'involvedObject.namespace');
   });
+
+  it('makes an apply conflict with a field another writer changed since', async () => {
+    const url = `${api.url}/apis/apps/v1/namespaces/default/deployments/scaled`;
+    const labels = { app: 'scaled' };
+    const manifest = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'scaled' },
+      spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels } } },
+    };
+    const apply = (force: boolean) =>
+      fetch(`${url}?fieldManager=zajoni-operator${force ? '&force=true' : ''}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/apply-patch+yaml' },
+        body: JSON.stringify(manifest),
+      });
+    assert.equal((await apply(false)).status, 201);
+    await apps.patchNamespacedDeployment(
+      {
+        namespace: 'default',
+        name: 'scaled',
+        fieldManager: 'kubectl-scale',
+        body: { spec: { replicas: 5 } },
+      },
+      merge,
+    );
+    const refused = await apply(false);
+    assert.equal(refused.status, 409);
+    const status = (await refused.json()) as {
+      message: string;
+      details: { causes: { field: string; message: string }[] };
+    };
+    assert.equal(
+      status.message,
+      'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas',
+    );
+    assert.deepEqual(status.details.causes, [
+      {
+        reason: 'FieldManagerConflict',
+        message: 'conflict with "kubectl-scale" using apps/v1',
+        field: '.spec.replicas',
+      },
+    ]);
+    const forced = await apply(true);
+    assert.equal(forced.status, 200);
+    const live = await apps.readNamespacedDeployment({ namespace: 'default', name: 'scaled' });
+    assert.equal(live.spec!.replicas, 2);
+  });
+
+  it('answers a dry-run create without storing anything', async () => {
+    const body = { metadata: { name: 'dry' }, data: { a: 'b' } };
+    const answered = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body,
+      dryRun: 'All',
+    });
+    assert.equal(answered.metadata!.name, 'dry');
+    assert.equal(
+      (await rejection(core.readNamespacedConfigMap({ namespace: 'default', name: 'dry' }))).code,
+      404,
+    );
+  });
 });

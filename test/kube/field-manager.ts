@@ -149,18 +149,26 @@ function withoutPaths(entries: ManagedFieldsEntry[], taken: FieldPath[]): Manage
   });
 }
 
-function conflictError(write: ManagedWrite, found: { manager: string; path: FieldPath }[]) {
-  const causes = found.map(({ manager, path }) => ({
+interface FieldConflict {
+  manager: string;
+  apiVersion: string;
+  path: FieldPath;
+}
+
+/** 409 in the real wording: `Apply failed with 1 conflict: conflict with "m" using v1: .a`. */
+function conflictError(write: ManagedWrite, found: FieldConflict[]) {
+  const causes = found.map(({ manager, apiVersion, path }) => ({
     reason: 'FieldManagerConflict',
-    message: `conflict with "${manager}"`,
+    message: `conflict with "${manager}" using ${apiVersion}`,
     field: `.${path.join('.')}`,
   }));
-  const lines = causes.map((cause) => `- ${cause.message}: ${cause.field}`).join('\n');
-  const error = conflict(write.target, `Apply failed with ${found.length} conflict(s):\n${lines}`);
-  return new KubeApiError(409, StatusReason.Conflict, error.message, {
-    ...error.details,
-    causes,
-  });
+  const summary =
+    causes.length === 1
+      ? `Apply failed with 1 conflict: ${causes[0]!.message}: ${causes[0]!.field}`
+      : `Apply failed with ${causes.length} conflicts: ${causes.map((c) => `${c.message}: ${c.field}`).join(', ')}`;
+  // The real message is the summary alone, without "Operation cannot be fulfilled".
+  const details = { ...conflict(write.target, summary).details, causes };
+  return new KubeApiError(409, StatusReason.Conflict, summary, details);
 }
 
 /**
@@ -180,7 +188,7 @@ export function applyConfig(
     fromFieldsV1(entry.fieldsV1)
       .filter((path) => configPaths.some((own) => same(own, path)))
       .filter((path) => !jsonEqual(valueAt(live, path), valueAt(config, path)))
-      .map((path) => ({ manager: entry.manager, path })),
+      .map((path) => ({ manager: entry.manager, apiVersion: entry.apiVersion, path })),
   );
   if (conflicts.length > 0 && !write.force) throw conflictError(write, conflicts);
 
