@@ -142,4 +142,31 @@ describe('operator: watches that fail, replicas that compete, restarts', () => {
     assert.deepEqual(describeWrites(server.writes()), []);
     assert.equal(await counterTotal(c.metrics, 'writes'), 0);
   });
+
+  it('a leader that finds its Lease taken stops acting', async () => {
+    const c = running[2]!;
+    const ref = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      namespace: 'zajoni-system',
+      name: 'zajoni-operator',
+    };
+    const lease = server.store.get(ref)!;
+    // Another replica's write, as after a network partition healed: a fresh renewal by it.
+    server.store.put({
+      ...lease,
+      spec: {
+        ...(lease['spec'] as object),
+        holderIdentity: 'intruder',
+        renewTime: new Date().toISOString().replace('Z', '000Z'),
+        leaseDurationSeconds: 3600,
+      },
+    });
+    await waitFor('c steps down', () => !c.operator.isLeader());
+    const { values } = await c.metrics.leader.get();
+    assert.deepEqual(
+      values.map((v) => v.value),
+      [0],
+    );
+  });
 });

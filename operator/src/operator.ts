@@ -71,7 +71,7 @@ export function createOperator(deps: OperatorDeps): Operator {
   const onWrite = (kind: string, verb: string) => metrics.writes.inc({ kind, verb });
   const events = createEventRecorder(kube, settings.POD_NAME, log, onWrite);
   const index = createTenantsByPolicy();
-  const reconcileTenant = createTenantReconciler({
+  const tenantReconciler = createTenantReconciler({
     informers,
     kube,
     registry: deps.registry,
@@ -114,7 +114,7 @@ export function createOperator(deps: OperatorDeps): Operator {
     const queueLog = log.child({ component: 'work-queue' });
     queues = {
       tenants: createWorkQueue({
-        handle: measured(CONTROLLERS.tenant, reconcileTenant),
+        handle: measured(CONTROLLERS.tenant, tenantReconciler.reconcile),
         concurrency: 4,
         backoff,
         log: queueLog,
@@ -150,6 +150,7 @@ export function createOperator(deps: OperatorDeps): Operator {
   wireEvents(informers, {
     tenantChanged(tenant, deleted) {
       for (const policy of index.update(tenant, deleted)) queues?.policies.add(policy);
+      if (deleted) tenantReconciler.forget(tenant);
       queues?.tenants.add(nameOf(tenant));
     },
     policyChanged(name) {

@@ -200,7 +200,15 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
     return outcome;
   }
 
-  return reconcileTenant;
+  return {
+    reconcile: reconcileTenant,
+    /** Drops what this process remembers about a deleted Tenant. */
+    forget(tenant: Tenant): void {
+      finalized.delete(uidOf(tenant));
+      registration.forget(nameOf(tenant));
+      statusWriter.forget(uidOf(tenant));
+    },
+  };
 }
 
 function fail(reason: Reason, message: string): StepFailure {

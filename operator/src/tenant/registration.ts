@@ -32,5 +32,8 @@ export function createRegistration(registry: TenantRegistry) {
       await registry.deregister(id);
       registered.delete(id);
     },
+    forget(id: string): void {
+      registered.delete(id);
+    },
   };
 }

@@ -34,6 +34,9 @@ export function createStatusWriter(deps: {
   // shows the older one, and the same status must not be written twice.
   const written = new Map<string, string>();
   return {
+    forget(uid: string): void {
+      written.delete(uid);
+    },
     async write(facts: StatusFacts): Promise<void> {
       const { tenant } = facts;
       const uid = tenant.metadata?.uid ?? '';
