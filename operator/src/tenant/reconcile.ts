@@ -91,7 +91,6 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
       const message = `QuotaPolicy ${spec.quotaPolicyRef.name} does not exist`;
       return finish(view, fail(REASON.quotaPolicyNotFound, message), retry('no QuotaPolicy'));
     }
-    view.quota = quota;
 
     const registered = await attempt(REASON.registrationFailed, () =>
       registration.ensure(registrationOf(nameOf(view.tenant), spec)),
@@ -112,6 +111,8 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
     const applied = await attempt(REASON.applyFailed, () => applier.ensure(desiredObjects(input)));
     if (applied) return finish(view, applied, retry('apply failed'));
 
+    // Only now is the quota in the relay's ConfigMap; until then the status keeps the old one.
+    view.quota = quota;
     return finish(view, undefined, done());
   }
 
