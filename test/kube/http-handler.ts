@@ -6,6 +6,7 @@ import type { Registry } from './registry.ts';
 import { Verb, type RequestRecord } from './request-log.ts';
 import { handleResource, sendJson, type ResourceHandlerDeps } from './resource-handler.ts';
 import { parseResourcePath } from './routes.ts';
+import type { JsonObject } from './types.ts';
 
 /** Everything the HTTP front needs. */
 export interface HttpHandlerDeps extends ResourceHandlerDeps {
@@ -27,28 +28,31 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Discovery and health endpoints; false when `path` is none of them. */
-function serveDiscovery(deps: HttpHandlerDeps, path: string, res: ServerResponse): boolean {
+/**
+ * The discovery document at `path`: a JSON body, undefined when the path is a discovery path
+ * that serves nothing (404), or null when it is not a discovery path at all.
+ */
+function discoveryBody(deps: HttpHandlerDeps, path: string): JsonObject | undefined | null {
   const parts = path.split('/').filter(Boolean);
-  const openApiKey = parts.slice(2).join('/');
-  const found =
-    path === '/openapi/v3'
-      ? openApiIndex(deps.registry, String(deps.store.currentResourceVersion()))
-      : path.startsWith('/openapi/v3/')
-        ? openApiDocument(deps.registry, openApiKey)
-        : path === '/version'
-          ? SERVER_VERSION
-          : path === '/api'
-            ? coreVersions(deps.serverAddress())
-            : path === '/apis'
-              ? groupList(deps.registry)
-              : parts[0] === 'api' && parts.length === 2
-                ? resourceList(deps.registry, '', parts[1]!)
-                : parts[0] === 'apis' && parts.length === 2
-                  ? apiGroup(deps.registry, parts[1]!)
-                  : parts[0] === 'apis' && parts.length === 3
-                    ? resourceList(deps.registry, parts[1]!, parts[2]!)
-                    : null;
+  if (path === '/version') return SERVER_VERSION;
+  if (path === '/api') return coreVersions(deps.serverAddress());
+  if (path === '/apis') return groupList(deps.registry);
+  if (path === '/openapi/v3') {
+    return openApiIndex(deps.registry, String(deps.store.currentResourceVersion()));
+  }
+  if (path.startsWith('/openapi/v3/'))
+    return openApiDocument(deps.registry, parts.slice(2).join('/'));
+  if (parts[0] === 'api' && parts.length === 2) return resourceList(deps.registry, '', parts[1]!);
+  if (parts[0] === 'apis' && parts.length === 2) return apiGroup(deps.registry, parts[1]!);
+  if (parts[0] === 'apis' && parts.length === 3) {
+    return resourceList(deps.registry, parts[1]!, parts[2]!);
+  }
+  return null;
+}
+
+/** Serves a discovery GET; false when `path` is not a discovery path. */
+function serveDiscovery(deps: HttpHandlerDeps, path: string, res: ServerResponse): boolean {
+  const found = discoveryBody(deps, path);
   if (found === null) return false;
   if (found === undefined) throw NOT_FOUND();
   sendJson(res, 200, found);

