@@ -47,6 +47,8 @@ describe('operator: deleting a Tenant', () => {
   let instance: OperatorInstance;
   const recording = createRecordingRegistry();
   let failCleanups = 0;
+  /** Whether the relay Deployment still existed at each cleanup call. */
+  const relayAtCleanup: boolean[] = [];
 
   /** Puts a tenant's state in NATS as a running relay and the API would leave it. */
   async function seed(tenant: string) {
@@ -83,6 +85,8 @@ describe('operator: deleting a Tenant', () => {
     instance = startOperator(kc, {
       registry: recording.registry,
       async cleanupNats(tenant) {
+        const relay = object(server, 'apps/v1', 'Deployment', `zajoni-${tenant}`, 'relay');
+        relayAtCleanup.push(relay !== undefined);
         if (failCleanups > 0) {
           failCleanups -= 1;
           throw new NatsCleanupError(`cannot delete consumer of ${tenant}: NATS unavailable`);
@@ -127,6 +131,14 @@ describe('operator: deleting a Tenant', () => {
       'deregistered again on the retry after the failed NATS cleanup',
     );
     assert.deepEqual(tenantEvents(server, 'gone').at(-1), ['Warning', 'CleanupFailed']);
+    assert.deepEqual(relayAtCleanup, [false, false], 'the relay was stopped before any cleanup');
+    const deletes = server
+      .writes()
+      .filter((r) => r.verb === 'delete' && r.resource === 'deployments');
+    assert.deepEqual(
+      deletes.map((r) => [r.namespace, r.name, r.query['propagationPolicy']]),
+      [['zajoni-gone', 'relay', 'Foreground']],
+    );
     const consumers = [];
     for await (const consumer of jsm.consumers.list(QUEUE_STREAM)) consumers.push(consumer.name);
     assert.deepEqual(consumers, [deliveryConsumer('stays')]);
@@ -143,12 +155,13 @@ describe('operator: deleting a Tenant', () => {
   });
 
   it('makes only requests that operator/rbac.yaml allows', async () => {
-    // The test's own requests: it creates, replaces and deletes; the operator only creates
-    // Events and its Lease, and updates only the Lease.
+    // The test's own requests: it creates, replaces and deletes Tenants; the operator only
+    // creates Events and its Lease, updates only the Lease, and deletes only Deployments.
     const isOperator = (r: RequestRecord) =>
       (r.verb !== 'create' && r.verb !== 'update' && r.verb !== 'delete') ||
       r.resource === 'events' ||
-      r.resource === 'leases';
+      r.resource === 'leases' ||
+      (r.verb === 'delete' && r.resource === 'deployments');
     assert.ok(server.requests.some((r) => r.verb === 'patch' && isOperator(r)));
     assert.deepEqual(deniedRequests(await loadOperatorRules(), server.requests, isOperator), []);
   });

@@ -311,12 +311,13 @@ describe('operator: Tenants become relays', () => {
   });
 
   it('makes only requests that operator/rbac.yaml allows', async () => {
-    // The test's own requests: it creates, replaces and deletes; the operator only creates
-    // Events and its Lease, and updates only the Lease.
+    // The test's own requests: it creates, replaces and deletes Tenants; the operator only
+    // creates Events and its Lease, updates only the Lease, and deletes only Deployments.
     const isOperator = (r: RequestRecord) =>
       (r.verb !== 'create' && r.verb !== 'update' && r.verb !== 'delete') ||
       r.resource === 'events' ||
-      r.resource === 'leases';
+      r.resource === 'leases' ||
+      (r.verb === 'delete' && r.resource === 'deployments');
     assert.ok(server.requests.some((r) => r.verb === 'patch' && isOperator(r)));
     assert.deepEqual(deniedRequests(await loadOperatorRules(), server.requests, isOperator), []);
   });

@@ -36,6 +36,11 @@ export interface KubeClient {
     finalizers: string[],
     resourceVersion: string,
   ): Promise<void>;
+  /**
+   * Deletes an object with foreground propagation: it stays, marked deleting, until its
+   * dependents (a Deployment's ReplicaSets and Pods) are gone. Absent already is no failure.
+   */
+  deleteForeground(object: ApplyObject): Promise<void>;
   /** A Secret, or undefined when it does not exist. */
   readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   createEvent(event: CoreV1Event): Promise<void>;
@@ -81,6 +86,16 @@ export function createKubeClient(kc: KubeConfig, fieldManager: string): KubeClie
           mergeOptions,
         ),
       );
+    },
+
+    async deleteForeground(object) {
+      const what = `${object.kind} ${describe(object.metadata)}`;
+      try {
+        await objects.delete(object, undefined, undefined, undefined, undefined, 'Foreground');
+      } catch (error) {
+        if (statusOf(error) === 404) return;
+        throw wrap(`cannot delete ${what}`, error);
+      }
     },
 
     async readSecret(namespace, name) {

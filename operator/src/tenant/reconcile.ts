@@ -4,7 +4,7 @@ import { parseQuotaPolicySpec, parseTenantSpec } from '../api/parse.ts';
 import { TENANTS, type EffectiveQuota, type Tenant, type TenantSpec } from '../api/types.ts';
 import { KubeRequestError, NatsCleanupError, RegistryError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { done, doNotRetry, retry, type ReconcileOutcome } from '../kube/outcome.ts';
+import { done, doNotRetry, requeueAfter, retry, type ReconcileOutcome } from '../kube/outcome.ts';
 import type { Informers } from '../kube/resources.ts';
 import type { TenantStateCleanup } from '../registry/nats-cleanup.ts';
 import type { TenantRegistry } from '../registry/tenant-registry.ts';
@@ -19,6 +19,9 @@ import { checkTlsSecret } from './tls.ts';
 
 /** Holds a deleted Tenant until its API registration and NATS state are gone. */
 export const TENANT_FINALIZER = 'zajoni.io/cleanup';
+
+/** How often a deleted Tenant's relay is looked at while it stops, in ms. */
+const RELAY_GONE_RECHECK_MS = 10_000;
 
 /** Settings the Tenant controller takes from the operator's configuration. */
 export interface TenantSettings {
@@ -163,6 +166,15 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
     const finalizers = tenant.metadata?.finalizers ?? [];
     if (!finalizers.includes(TENANT_FINALIZER)) return done();
 
+    // The relay goes first: one still running would queue new mail after the purge below.
+    const namespace = tenantNamespace(settings.namespacePrefix, name);
+    const relay = informers.deployments.get(RELAY_NAME, namespace);
+    if (relay) {
+      if (!relay.metadata?.deletionTimestamp) await deleteRelay(namespace);
+      // Its deletion event runs this again; the requeue is a safety net.
+      return requeueAfter(RELAY_GONE_RECHECK_MS, 'waiting for the relay to stop');
+    }
+
     const failure =
       (await attempt(REASON.cleanupFailed, () => registration.remove(name))) ??
       (await attempt(REASON.cleanupFailed, () => deps.cleanupNats(name)));
@@ -177,6 +189,12 @@ export function createTenantReconciler(deps: TenantReconcilerDeps) {
     );
     deps.log.info({ tenant: name }, 'tenant cleaned up');
     return done();
+  }
+
+  async function deleteRelay(namespace: string): Promise<void> {
+    const metadata = { name: RELAY_NAME, namespace };
+    await kube.deleteForeground({ apiVersion: 'apps/v1', kind: 'Deployment', metadata });
+    deps.onWrite('Deployment', 'delete');
   }
 
   async function setFinalizers(tenant: Tenant, finalizers: string[]): Promise<void> {
