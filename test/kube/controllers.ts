@@ -88,48 +88,51 @@ function reconcileNamespaces(deps: ControllerDeps, everything: Located[]): void 
   }
 }
 
+function isDeletingWith(owner: Located | undefined, finalizer: string): boolean {
+  const meta = owner?.object.metadata;
+  return Boolean(meta?.deletionTimestamp && meta.finalizers?.includes(finalizer));
+}
+
+/** One dependent: deleted when its owners are gone (or go Foreground), else refs pruned. */
+function reconcileDependent(deps: ControllerDeps, item: Located, byUid: Map<string, Located>) {
+  const refs = item.object.metadata.ownerReferences ?? [];
+  if (refs.length === 0) return;
+  const owners = refs.map((ref) => byUid.get(ref.uid));
+  const foreground = owners.some((owner) => isDeletingWith(owner, 'foregroundDeletion'));
+  if (owners.every((owner) => owner === undefined) || foreground) {
+    deleteObject(deps, item);
+    return;
+  }
+  // Dangling references beside a live owner go, and so do those to an orphaning owner.
+  const kept = refs.filter((_ref, i) => owners[i] && !isDeletingWith(owners[i], 'orphan'));
+  if (kept.length === refs.length) return;
+  const { name = '', namespace = '' } = item.object.metadata;
+  const patch = { metadata: { ownerReferences: kept.length > 0 ? kept : null } };
+  const ctx = { ...SYSTEM, version: item.type.versions[0]! };
+  deps.objects.patch(item.type, namespace, name, PatchType.merge, patch, ctx);
+}
+
+/** One owner being deleted: its Foreground or Orphan finalizer goes once no dependent is left. */
+function releaseOwner(deps: ControllerDeps, item: Located, everything: Located[]): void {
+  const { deletionTimestamp, finalizers = [], uid } = item.object.metadata;
+  if (!deletionTimestamp) return;
+  const owns = ({ object }: Located) => object.metadata.ownerReferences?.some((r) => r.uid === uid);
+  if (everything.some(owns)) return;
+  for (const finalizer of ['foregroundDeletion', 'orphan']) {
+    if (finalizers.includes(finalizer)) removeFinalizer(deps, item, finalizer);
+  }
+}
+
 /**
  * The garbage collector: dependents whose owners are all gone are deleted (background
  * propagation); dangling references beside a live owner are dropped; owners deleted with
  * Foreground wait for their dependents, with Orphan release them.
  */
 function collectGarbage(deps: ControllerDeps, everything: Located[]): void {
-  const byUid = new Map(everything.map((item) => [item.object.metadata.uid, item]));
-  const dependents = (uid: string | undefined) =>
-    everything.filter(({ object }) => object.metadata.ownerReferences?.some((r) => r.uid === uid));
-  for (const item of everything) {
-    const refs = item.object.metadata.ownerReferences ?? [];
-    if (refs.length === 0) continue;
-    const owners = refs.map((ref) => byUid.get(ref.uid));
-    const orphaning = (owner: Located | undefined) =>
-      owner?.object.metadata.deletionTimestamp &&
-      owner.object.metadata.finalizers?.includes('orphan');
-    const foreground = owners.some(
-      (owner) =>
-        owner?.object.metadata.deletionTimestamp &&
-        owner.object.metadata.finalizers?.includes('foregroundDeletion'),
-    );
-    if (owners.every((owner) => owner === undefined) || foreground) {
-      deleteObject(deps, item);
-      continue;
-    }
-    const kept = refs.filter((_ref, i) => owners[i] !== undefined && !orphaning(owners[i]));
-    if (kept.length !== refs.length) {
-      const { name = '', namespace = '' } = item.object.metadata;
-      const patch = { metadata: { ownerReferences: kept.length > 0 ? kept : null } };
-      const ctx = { ...SYSTEM, version: item.type.versions[0]! };
-      deps.objects.patch(item.type, namespace, name, PatchType.merge, patch, ctx);
-    }
-  }
-  for (const item of everything) {
-    const { deletionTimestamp, finalizers = [], uid } = item.object.metadata;
-    if (!deletionTimestamp) continue;
-    for (const finalizer of ['foregroundDeletion', 'orphan']) {
-      if (finalizers.includes(finalizer) && dependents(uid).length === 0) {
-        removeFinalizer(deps, item, finalizer);
-      }
-    }
-  }
+  const byUid = new Map<string, Located>();
+  for (const item of everything) byUid.set(item.object.metadata.uid ?? '', item);
+  for (const item of everything) reconcileDependent(deps, item, byUid);
+  for (const item of everything) releaseOwner(deps, item, everything);
 }
 
 /** Starts the controllers; they reconcile after every change, asynchronously like the real ones. */
