@@ -40,7 +40,7 @@ up: deps
 test: deps typecheck lint test-unit test-integration
 
 test-unit: $(NPM_STAMP)
-	tsx --test 'shared/src/**/*.test.ts' 'relay/src/**/*.test.ts' 'api/src/**/*.test.ts'
+	tsx --test 'shared/src/**/*.test.ts' 'relay/src/**/*.test.ts' 'api/src/**/*.test.ts' 'operator/src/**/*.test.ts'
 
 test-integration: deps
 	tsx --test --test-concurrency=1 --test-timeout=300000 'test/**/*.test.ts'

@@ -34,6 +34,12 @@ const relayEnvSchema = z.object({
   MAX_RECIPIENTS: envPositiveInt(50),
   /** Messages per user per rolling window. */
   DAILY_LIMIT: envPositiveInt(50),
+  /**
+   * JSON policy file (messagesPerDay, recipientsPerMessage, maxMessageSize) re-read whenever it
+   * changes; it overrides DAILY_LIMIT, MAX_RECIPIENTS and MAX_MESSAGE_SIZE without a restart.
+   * Set by the Kubernetes operator; unset, the three variables apply.
+   */
+  RELAY_POLICY_FILE: z.string().min(1).optional(),
   /** Length of the rolling quota window, in ms. Default 24 hours. */
   QUOTA_WINDOW_MS: envPositiveInt(DAY_MS),
   /** Port recipients' servers are reached on; 25 except in local runs and tests. */

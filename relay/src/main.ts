@@ -18,10 +18,12 @@ import {
   startMetricsServer,
   type AuthReply,
   type AuthRequest,
+  type Logger,
 } from '#shared';
 import { loadRelayConfig, type RelayConfig } from './config.ts';
 import { buildConfirmation, buildFailureNotice } from './confirmation/index.ts';
 import { createMxResolver, deliverToDomain } from './delivery/index.ts';
+import { createLivePolicy, type LivePolicy, type RelayLimits } from './policy/index.ts';
 import { createDeliveryWorker, createQueueStore } from './queue/index.ts';
 import { createQuota } from './quota/index.ts';
 import { createSubmissionService, loadTls } from './submission/index.ts';
@@ -117,20 +119,27 @@ async function main() {
     selfSignedFor: config.RELAY_HOSTNAME,
   });
   const newQueueId = monotonicFactory();
+  // A new maximum size applies to the servers created below; the others are read per use.
+  const policy = await loadPolicy(config, log, (limits) =>
+    submission.setMaxMessageSize(limits.maxMessageSize),
+  );
   const submission = createSubmissionService(
     {
       host: config.SUBMISSION_HOST,
       port: config.SUBMISSION_PORT,
       tlsPort: config.SUBMISSIONS_PORT,
       tls,
-      maxMessageSize: config.MAX_MESSAGE_SIZE,
+      maxMessageSize: policy.current().maxMessageSize,
       allowInsecureAuth: config.RELAY_ALLOW_INSECURE_AUTH,
       instrumentHooks: (hooks) => traceSubmission(hooks, config.TENANT, metrics),
     },
     {
       tenant: config.TENANT,
       relayHostName: config.RELAY_HOSTNAME,
-      maxRecipients: config.MAX_RECIPIENTS,
+      // Read at each RCPT TO, so a policy change applies to sessions already open.
+      get maxRecipients() {
+        return policy.current().maxRecipients;
+      },
       verifyCredentials: (username, password, remoteAddress) =>
         verifyCredentials(nc, config, {
           tenant: config.TENANT,
@@ -140,7 +149,7 @@ async function main() {
         }),
       quota: traceQuota(
         createQuota(quotaKv, () => ({
-          limit: config.DAILY_LIMIT,
+          limit: policy.current().dailyLimit,
           windowMs: config.QUOTA_WINDOW_MS,
         })),
         metrics,
@@ -164,6 +173,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, 'shutting down');
     await submission.close();
+    policy.close();
     await worker.stop();
     await metricsServer?.close();
     await nc.drain();
@@ -173,6 +183,21 @@ async function main() {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The limits: live from RELAY_POLICY_FILE when set, else fixed from the environment. */
+async function loadPolicy(
+  config: RelayConfig,
+  log: Logger,
+  onChange: (limits: RelayLimits) => void,
+): Promise<LivePolicy> {
+  const fallback: RelayLimits = {
+    dailyLimit: config.DAILY_LIMIT,
+    maxRecipients: config.MAX_RECIPIENTS,
+    maxMessageSize: config.MAX_MESSAGE_SIZE,
+  };
+  if (!config.RELAY_POLICY_FILE) return { current: () => fallback, close: () => undefined };
+  return createLivePolicy({ file: config.RELAY_POLICY_FILE, fallback, log, onChange });
 }
 
 async function verifyCredentials(

@@ -26,6 +26,8 @@ export interface SubmissionService {
   /** The bound ports, once listening. */
   readonly ports: { starttls: number; implicitTls: number };
   listen(): Promise<void>;
+  /** Changes the largest message accepted (and advertised with SIZE), for new commands. */
+  setMaxMessageSize(octets: number): void;
   /** Stops accepting and waits for open sessions (smtp-server's closeTimeout). */
   close(): Promise<void>;
 }
@@ -46,6 +48,10 @@ export function createSubmissionService(
       ports.starttls = await listen(starttls, options.host, options.port);
       ports.implicitTls = await listen(implicit, options.host, options.tlsPort);
       deps.log.info(ports, 'submission listening');
+    },
+    setMaxMessageSize(octets) {
+      // smtp-server reads options.size at each EHLO, MAIL FROM and DATA, so this applies live.
+      for (const server of [starttls, implicit]) server.options.size = octets;
     },
     async close() {
       await Promise.all(
