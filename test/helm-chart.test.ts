@@ -37,6 +37,7 @@ const SELECTOR_KEYS = [
   'app.kubernetes.io/name',
 ];
 
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 type Pod = { spec: Record<string, unknown>; labels: Record<string, string>; owner: KubeObject };
 type Container = {
   name: string;
@@ -203,6 +204,43 @@ describe('helm chart charts/zajoni', () => {
         resources: ['leases'],
         verbs: ['get', 'create', 'update'],
       },
+    ]);
+  });
+
+  it('grants the operator exactly the verbs its Kubernetes calls need, and no delete', () => {
+    const role = find(defaults, 'ClusterRole', '-operator') as KubeObject & { rules: Rule[] };
+    const grants = role.rules.flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.resources.map((resource) => `${group || 'core'}/${resource}: ${rule.verbs.join(',')}`),
+      ),
+    );
+    // From operator/src/kube: informers (list, watch), server-side apply (create, patch),
+    // status apply and finalizer merge patch (patch), readSecret (get), createEvent (create).
+    const managed = 'list,watch,create,patch';
+    assert.deepEqual(
+      grants.sort(),
+      [
+        `apps/deployments: ${managed}`,
+        'core/configmaps: ' + managed,
+        'core/events: create',
+        'core/namespaces: ' + managed,
+        'core/secrets: get',
+        'core/serviceaccounts: ' + managed,
+        'core/services: ' + managed,
+        `networking.k8s.io/networkpolicies: ${managed}`,
+        `policy/poddisruptionbudgets: ${managed}`,
+        'zajoni.io/quotapolicies/status: patch',
+        'zajoni.io/quotapolicies: list,watch,patch',
+        'zajoni.io/tenants/finalizers: update',
+        'zajoni.io/tenants/status: patch',
+        'zajoni.io/tenants: list,watch,patch',
+      ].sort(),
+    );
+    const binding = find(defaults, 'ClusterRoleBinding', '-operator') as KubeObject & {
+      subjects: { name: string; namespace: string }[];
+    };
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: 'zj-zajoni-operator', namespace: 'zajoni-system' },
     ]);
   });
 
