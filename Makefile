@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 DEBIAN_PACKAGES := postfix dnsmasq-base swaks nats-server postgresql
 NPM_STAMP := node_modules/.installed
 
-.PHONY: all deps debian-deps demo up test test-unit test-integration lint typecheck format clean
+.PHONY: all deps debian-deps demo up test test-unit test-integration chart-check lint typecheck format clean
 
 all: test
 
@@ -43,6 +43,10 @@ test-unit: $(NPM_STAMP)
 
 test-integration: deps
 	tsx --test --test-concurrency=1 --test-timeout=300000 'test/**/*.test.ts'
+
+# The Helm chart and the Dockerfile alone (also part of test-integration); needs no Debian packages.
+chart-check: $(NPM_STAMP)
+	tsx --test test/helm-chart.test.ts test/container-image.test.ts
 
 typecheck: $(NPM_STAMP)
 	tsc --noEmit
