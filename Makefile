@@ -8,8 +8,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 DEBIAN_PACKAGES := postfix dnsmasq-base swaks nats-server postgresql
 NPM_STAMP := node_modules/.installed
 
-.PHONY: all deps debian-deps demo up test test-unit test-integration lint typecheck format clean \
-	bench bench-quick
+.PHONY: all deps debian-deps demo up test test-unit test-integration chart-check lint typecheck \
+	format clean bench bench-quick
 
 all: test
 
@@ -52,6 +52,10 @@ bench: deps
 # Small counts, no scaling runs: about a minute.
 bench-quick: deps
 	node --import tsx bench/run.ts --quick
+
+# The Helm chart and the Dockerfile alone (also part of test-integration); needs no Debian packages.
+chart-check: $(NPM_STAMP)
+	tsx --test test/helm-chart.test.ts test/container-image.test.ts
 
 typecheck: $(NPM_STAMP)
 	tsc --noEmit
