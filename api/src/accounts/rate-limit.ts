@@ -38,6 +38,8 @@ export interface AuthLimiter {
 export function createAuthLimiter(pool: Pool, settings: AuthLimitSettings): AuthLimiter {
   const common = {
     storeClient: pool,
+    // Named, not guessed from the client's constructor name, which a wrapped pool does not keep.
+    storeType: 'pool',
     tableName: TABLE,
     tableCreated: true,
     // Expired rows are overwritten on the next attempt; no timer keeps the process alive.
