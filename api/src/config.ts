@@ -55,6 +55,10 @@ const apiHost = z.union([hostNameSchema, z.ipv6()], {
  *   account or address is released when its window ends.
  * - `AUTH_FAILURES_PER_ACCOUNT` (default 10), `AUTH_FAILURES_PER_ADDRESS` (default 50): failed
  *   sign-ins plus failed SMTP AUTH allowed per account, and per client IP, within the window.
+ * - `PLATFORM_ADMIN_TOKEN_FILE` (default unset): file holding a platform admin token (one line,
+ *   at least 32 characters), read once at start, e.g. a mounted Secret. A Bearer request with it
+ *   is a platform admin with no row in PostgreSQL; the Helm chart gives the operator the same
+ *   token. Only its hash is kept in memory. An unreadable file or a short token stops the start.
  */
 export const apiConfigSchema = z.object({
   DATABASE_URL: databaseUrl,
@@ -70,6 +74,7 @@ export const apiConfigSchema = z.object({
   AUTH_FAILURE_WINDOW_SECONDS: envPositiveInt(900),
   AUTH_FAILURES_PER_ACCOUNT: envPositiveInt(10),
   AUTH_FAILURES_PER_ADDRESS: envPositiveInt(50),
+  PLATFORM_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
 });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 

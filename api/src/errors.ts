@@ -182,3 +182,8 @@ export class PageTooLargeError extends InvalidArgumentError {
 export class DeliveryEventsError extends Error {
   override name = 'DeliveryEventsError';
 }
+
+/** PLATFORM_ADMIN_TOKEN_FILE is unreadable or holds no acceptable token; the API does not start. */
+export class PlatformAdminTokenError extends Error {
+  override name = 'PlatformAdminTokenError';
+}

@@ -4,6 +4,7 @@ import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { parseBasicAuth } from '../http/basic-auth.ts';
 import { findTokenHolder } from './api-tokens.ts';
 import { checkPassword } from './credentials.ts';
+import { CONFIGURED_ADMIN_ID, type PlatformAdminToken } from './platform-admin-token.ts';
 import type { AuthLimiter } from './rate-limit.ts';
 import { findSessionUser } from './sessions.ts';
 import { hashToken, tokenKind } from './tokens.ts';
@@ -19,7 +20,8 @@ export const TENANT_HEADER = 'x-zajoni-tenant';
 export type CallerCredential =
   | { readonly type: 'session'; readonly tokenHash: string }
   | { readonly type: 'api-token'; readonly tokenId: string }
-  | { readonly type: 'password' };
+  | { readonly type: 'password' }
+  | { readonly type: 'configured-token' };
 
 /**
  * The authenticated identity of a request. `user` sees its own mail only; `tenant-admin` also
@@ -56,6 +58,8 @@ export interface IdentifyDeps {
   readonly log: Logger;
   /** The HTTP client's IP address, for the failed-attempt limits. */
   readonly remoteAddress: string | undefined;
+  /** The token from PLATFORM_ADMIN_TOKEN_FILE, when configured. */
+  readonly platformAdminToken?: PlatformAdminToken | undefined;
 }
 
 /**
@@ -104,6 +108,10 @@ export function userCaller(user: User, credential: CallerCredential): Caller {
 }
 
 async function fromToken(token: string, deps: IdentifyDeps): Promise<Caller> {
+  // Checked before the prefixes: the deployment chooses this token, so it may have none.
+  if (deps.platformAdminToken?.matches(token)) {
+    return platformAdminCaller(CONFIGURED_ADMIN_ID, { type: 'configured-token' });
+  }
   const kind = tokenKind(token);
   if (kind === 'session') {
     const user = await findSessionUser(deps.db, token);
@@ -113,17 +121,11 @@ async function fromToken(token: string, deps: IdentifyDeps): Promise<Caller> {
     const holder = await findTokenHolder(deps.db, token);
     const credential = { type: 'api-token', tokenId: holder?.tokenId ?? '' } as const;
     if (holder?.kind === 'user') return userCaller(holder.user, credential);
-    if (holder?.kind === 'platform-admin') {
-      const { adminId } = holder;
-      return {
-        kind: 'platform-admin',
-        userId: null,
-        tenant: null,
-        address: null,
-        adminId,
-        credential,
-      };
-    }
+    if (holder?.kind === 'platform-admin') return platformAdminCaller(holder.adminId, credential);
   }
   throw new UnauthenticatedError('invalid or expired token');
+}
+
+function platformAdminCaller(adminId: string, credential: CallerCredential): Caller {
+  return { kind: 'platform-admin', userId: null, tenant: null, address: null, adminId, credential };
 }

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '#shared';
 import { toEnumValue } from '../schema/type-defs.ts';
 import {
+  ForbiddenError,
   InvalidArgumentError,
   RateLimitedError,
   SignUpClosedError,
@@ -58,10 +59,15 @@ export const accountEnumResolvers = {
   CallerKind: enumValues(CALLER_KINDS),
 };
 
-const ownerOf = (caller: Caller): TokenOwner =>
-  caller.kind === 'platform-admin'
+function ownerOf(caller: Caller): TokenOwner {
+  if (caller.credential.type === 'configured-token') {
+    // It has no platform_admins row to own tokens; zajoni-admin creates admins that do.
+    throw new ForbiddenError('the configured platform admin token cannot own API tokens');
+  }
+  return caller.kind === 'platform-admin'
     ? { platformAdminId: caller.adminId }
     : { userId: caller.userId };
+}
 
 export const accountQueryResolvers = {
   me(_: unknown, _args: unknown, context: AccountContext) {

@@ -7,6 +7,7 @@ import type { ApiConfig } from '../config.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { identifyCaller, type Caller } from './caller.ts';
 import { createNoticeMailer, type NoticeMailer } from './notices.ts';
+import { loadPlatformAdminToken, type PlatformAdminToken } from './platform-admin-token.ts';
 import type { AccountMailSettings } from './password-reset.ts';
 import { createAuthLimiter, DEFAULT_AUTH_LIMITS, type AuthLimiter } from './rate-limit.ts';
 import type { User } from './users.ts';
@@ -20,17 +21,22 @@ export interface AccountServices {
     /** Lifetime of a signIn session, in seconds. */
     readonly sessionTtlSeconds: number;
   };
+  /** The token from PLATFORM_ADMIN_TOKEN_FILE; undefined when that is unset. */
+  readonly platformAdminToken?: PlatformAdminToken;
 }
 
 /**
  * The services of a running API: limits in PostgreSQL, account mail through the relay's queue
- * stream and body bucket (created here unless a relay made them first).
+ * stream and body bucket (created here unless a relay made them first), and the configured
+ * platform admin token. Throws PlatformAdminTokenError when that file is unusable.
  */
 export async function createAccountServices(
   nc: NatsConnection,
   pool: Pool,
   config: ApiConfig,
 ): Promise<AccountServices> {
+  const tokenFile = config.PLATFORM_ADMIN_TOKEN_FILE;
+  const platformAdminToken = tokenFile ? await loadPlatformAdminToken(tokenFile) : undefined;
   await ensureQueueStream(await jetstreamManager(nc));
   const bodies = await new Objm(nc).create(BODY_BUCKET);
   return {
@@ -45,6 +51,7 @@ export async function createAccountServices(
       resetTtlSeconds: config.RESET_TOKEN_TTL_SECONDS,
       sessionTtlSeconds: config.SESSION_TTL_SECONDS,
     },
+    ...(platformAdminToken ? { platformAdminToken } : {}),
   };
 }
 
@@ -87,7 +94,9 @@ export async function establishCaller(
   let caller: Caller | null = null;
   let failure: unknown;
   try {
-    caller = await identifyCaller(request, { db, limiter: services.limiter, log, remoteAddress });
+    const { limiter, platformAdminToken } = services;
+    const deps = { db, limiter, log, remoteAddress, platformAdminToken };
+    caller = await identifyCaller(request, deps);
   } catch (error) {
     failure = error;
   }
