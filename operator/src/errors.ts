@@ -14,9 +14,32 @@ export class KubeRequestError extends Error {
   }
 }
 
-/** The API refused or failed a tenant registration call. */
+/**
+ * The API refused or failed a tenant registration call. `code` is the first GraphQL error's
+ * `extensions.code`, `status` the HTTP status, when there were any.
+ */
 export class RegistryError extends Error {
   override name = 'RegistryError';
+  readonly code: string | undefined;
+  readonly status: number | undefined;
+
+  constructor(
+    message: string,
+    details: { code?: string; status?: number } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.code = details.code;
+    this.status = details.status;
+  }
+}
+
+/**
+ * The API did not accept API_TOKEN as a platform admin (UNAUTHENTICATED or FORBIDDEN): a
+ * person must fix the token; retrying alone will not help.
+ */
+export class RegistryAuthError extends RegistryError {
+  override name = 'RegistryAuthError';
 }
 
 /** A deleted tenant's NATS state could not be removed. */

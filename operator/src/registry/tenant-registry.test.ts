@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RegistryError } from '../errors.ts';
+import { RegistryAuthError, RegistryError } from '../errors.ts';
 import { createGraphqlTenantRegistry } from './tenant-registry.ts';
 
 function stubFetch(answer: { status: number; body: unknown }) {
@@ -22,7 +22,7 @@ const tenant = {
 };
 
 describe('GraphQL tenant registry', () => {
-  it('sends registerTenant with the tenant as input and the admin token as bearer', async () => {
+  it('sends registerTenant with the tenant as input, sign-up as the GraphQL enum, and the admin token as bearer', async () => {
     const stub = stubFetch({ status: 200, body: { data: { registerTenant: { id: 'acme' } } } });
     const registry = createGraphqlTenantRegistry({
       url: 'http://api/graphql',
@@ -36,7 +36,7 @@ describe('GraphQL tenant registry', () => {
     assert.equal(headers['authorization'], 'Bearer s3cret');
     const body = JSON.parse(String(request?.init.body));
     assert.match(body.query, /registerTenant\(input: \$input\)/);
-    assert.deepEqual(body.variables, { input: tenant });
+    assert.deepEqual(body.variables, { input: { ...tenant, signUp: 'INVITE' } });
   });
 
   it('turns GraphQL errors into a RegistryError carrying their messages', async () => {
@@ -49,6 +49,37 @@ describe('GraphQL tenant registry', () => {
     await assert.rejects(registry.deregister('acme'), (error: unknown) => {
       assert.ok(error instanceof RegistryError);
       assert.equal(error.message, 'cannot deregister tenant acme: not allowed');
+      return true;
+    });
+  });
+
+  it('turns a refused token into a RegistryAuthError with the code and HTTP status', async () => {
+    const error = { message: 'invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } };
+    const stub = stubFetch({ status: 401, body: { errors: [error] } });
+    const registry = createGraphqlTenantRegistry({
+      url: 'http://api',
+      token: 't',
+      fetch: stub.fetch,
+    });
+    await assert.rejects(registry.register(tenant), (thrown: unknown) => {
+      assert.ok(thrown instanceof RegistryAuthError);
+      assert.equal(thrown.code, 'UNAUTHENTICATED');
+      assert.equal(thrown.status, 401);
+      assert.match(thrown.message, /refused API_TOKEN as a platform admin/);
+      return true;
+    });
+  });
+
+  it('refuses an answer without data even when it has no errors', async () => {
+    const stub = stubFetch({ status: 502, body: 'bad gateway' });
+    const registry = createGraphqlTenantRegistry({
+      url: 'http://api',
+      token: 't',
+      fetch: stub.fetch,
+    });
+    await assert.rejects(registry.deregister('acme'), (thrown: unknown) => {
+      assert.ok(thrown instanceof RegistryError && !(thrown instanceof RegistryAuthError));
+      assert.equal(thrown.message, 'cannot deregister tenant acme: HTTP 502');
       return true;
     });
   });
