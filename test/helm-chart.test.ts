@@ -11,7 +11,9 @@ import { promisify } from 'node:util';
 import type { Pool } from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { createApiYoga, HEALTH_PATH, parseAdminConfig, parseApiConfig } from '../api/src/index.ts';
+import { createPlatformAdminToken } from '../api/src/accounts/platform-admin-token.ts';
 import { createCaptureLog } from '../api/src/testing/capture-log.ts';
+import { loadOperatorConfig } from '../operator/src/config.ts';
 import {
   CHART_DIR,
   helm,
@@ -38,6 +40,10 @@ const SELECTOR_KEYS = [
 ];
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type SecretVolume = {
+  name: string;
+  secret?: { secretName: string; items: { key: string; path: string }[] };
+};
 type Pod = { spec: Record<string, unknown>; labels: Record<string, string>; owner: KubeObject };
 type Container = {
   name: string;
@@ -48,6 +54,7 @@ type Container = {
   readinessProbe?: { httpGet?: { path: string } };
   livenessProbe?: { httpGet?: { path: string } };
   command?: string[];
+  volumeMounts?: { name: string; mountPath: string }[];
 };
 
 /** Pod specs of Deployments, Jobs and bare Pods, with the object they come from. */
@@ -186,56 +193,81 @@ describe('helm chart charts/zajoni', () => {
     parseAdminConfig(env('-migrate'));
   });
 
-  it('gives the operator every variable its config requires, and its Lease in the release namespace', () => {
+  it('gives the operator an environment its config schema accepts, its Lease in the release namespace', () => {
     const pod = podsOf(full).find((p) => p.owner.metadata.name.endsWith('-operator'))!;
-    const env = new Map(containersOf(pod)[0]!.env!.map((e) => [e.name, e]));
-    // The required variables of operator/src/config.ts (kube branch).
-    for (const name of ['RELAY_IMAGE', 'RELAY_NATS_URL', 'API_URL', 'API_TOKEN']) {
-      assert.ok(env.has(name), `operator env ${name}`);
-    }
-    assert.equal(env.get('RELAY_IMAGE')?.value, 'ghcr.io/zajoni/zajoni-relay:0.1.0');
-    assert.equal(env.get('API_URL')?.value, 'http://zj-zajoni-api.zajoni-system.svc:4000/graphql');
-    assert.equal(env.get('LEASE_NAMESPACE')?.value, 'zajoni-system');
+    const entries = containersOf(pod)[0]!.env!;
+    const env = new Map(entries.map((e) => [e.name, e]));
     assert.ok(env.get('RELAY_NATS_URL')?.valueFrom, 'nats.existingSecret feeds the relays');
-    const role = find(full, 'Role', '-leader-election') as KubeObject & { rules: unknown[] };
-    assert.deepEqual(role.rules, [
-      {
-        apiGroups: ['coordination.k8s.io'],
-        resources: ['leases'],
-        verbs: ['get', 'create', 'update'],
-      },
-    ]);
+    assert.ok(env.get('API_TOKEN')?.valueFrom, 'the token comes from a Secret');
+    // Secret and field references stand for values of the kind they must hold.
+    const samples: Record<string, string> = {
+      RELAY_NATS_URL: 'nats://nats:4222',
+      API_TOKEN: 'x'.repeat(48),
+      POD_NAME: 'zj-zajoni-operator-0',
+    };
+    const config = loadOperatorConfig(
+      Object.fromEntries(entries.map((e) => [e.name, e.value ?? samples[e.name]])),
+    );
+    assert.equal(config.RELAY_IMAGE, 'ghcr.io/zajoni/zajoni-relay:0.1.0');
+    assert.equal(config.API_URL, 'http://zj-zajoni-api.zajoni-system.svc:4000/graphql');
+    assert.equal(config.LEASE_NAMESPACE, 'zajoni-system');
+    assert.equal(config.LOG_LEVEL, 'info');
   });
 
-  it('grants the operator exactly the verbs its Kubernetes calls need, and no delete', () => {
-    const role = find(defaults, 'ClusterRole', '-operator') as KubeObject & { rules: Rule[] };
-    const grants = role.rules.flatMap((rule) =>
-      rule.apiGroups.flatMap((group) =>
-        rule.resources.map((resource) => `${group || 'core'}/${resource}: ${rule.verbs.join(',')}`),
-      ),
-    );
-    // From operator/src/kube: informers (list, watch), server-side apply (create, patch),
-    // status apply and finalizer merge patch (patch), readSecret (get), createEvent (create).
-    const managed = 'list,watch,create,patch';
-    assert.deepEqual(
-      grants.sort(),
-      [
-        `apps/deployments: ${managed}`,
-        'core/configmaps: ' + managed,
-        'core/events: create',
-        'core/namespaces: ' + managed,
-        'core/secrets: get',
-        'core/serviceaccounts: ' + managed,
-        'core/services: ' + managed,
-        `networking.k8s.io/networkpolicies: ${managed}`,
-        `policy/poddisruptionbudgets: ${managed}`,
-        'zajoni.io/quotapolicies/status: patch',
-        'zajoni.io/quotapolicies: list,watch,patch',
-        'zajoni.io/tenants/finalizers: update',
-        'zajoni.io/tenants/status: patch',
-        'zajoni.io/tenants: list,watch,patch',
-      ].sort(),
-    );
+  it('gives the API the Secret key the operator sends as its platform admin token', async () => {
+    const customSecret = await renderChart([
+      '--set',
+      'operator.apiToken.existingSecret=ops-token,operator.apiToken.existingSecretKey=api',
+    ]);
+    for (const [objects, secret, key] of [
+      [defaults, 'zj-zajoni-api-token', 'token'],
+      [customSecret, 'ops-token', 'api'],
+    ] as const) {
+      const podOf = (suffix: string) =>
+        podsOf(objects).find((p) => p.owner.metadata.name.endsWith(suffix))!;
+      const operatorToken = containersOf(podOf('-operator'))[0]!.env!.find(
+        (e) => e.name === 'API_TOKEN',
+      );
+      assert.deepEqual(operatorToken?.valueFrom, { secretKeyRef: { name: secret, key } });
+
+      const apiPod = podOf('-api');
+      const api = containersOf(apiPod)[0]!;
+      const file = api.env!.find((e) => e.name === 'PLATFORM_ADMIN_TOKEN_FILE')?.value ?? '';
+      const mounts = (api.volumeMounts ?? []).filter((m) => file.startsWith(`${m.mountPath}/`));
+      assert.equal(mounts.length, 1, `one mount holds ${file}`);
+      const mount = mounts[0]!;
+      const volumes = apiPod.spec.volumes as SecretVolume[];
+      const volume = volumes.find((v) => v.name === mount.name);
+      assert.equal(volume?.secret?.secretName, secret);
+      const item = volume.secret.items.find((i) => `${mount.mountPath}/${i.path}` === file);
+      assert.equal(item?.key, key, 'the file is the key the operator reads');
+    }
+    const created = find(defaults, 'Secret', '-api-token') as KubeObject & {
+      data: Record<string, string>;
+    };
+    const token = Buffer.from(created.data['token']!, 'base64').toString();
+    assert.doesNotThrow(() => createPlatformAdminToken(token), 'the API accepts its strength');
+  });
+
+  it('grants the operator exactly the rules of operator/rbac.yaml, deleting only Deployments', async () => {
+    // operator/rbac.yaml is what the operator's integration tests check its requests against.
+    const source = parseManifests(await readFile(join(ROOT, 'operator/rbac.yaml'), 'utf8'));
+    const rulesOf = (objects: readonly KubeObject[], kind: string) =>
+      (objects.find((o) => o.kind === kind) as KubeObject & { rules: Rule[] }).rules;
+    for (const kind of ['ClusterRole', 'Role']) {
+      assert.deepEqual(rulesOf(defaults, kind), rulesOf(source, kind), kind);
+    }
+    const deletes = rulesOf(defaults, 'ClusterRole').filter((r) => r.verbs.includes('delete'));
+    // The relay stops before a deleted Tenant's NATS state is purged; the rest is collected.
+    assert.deepEqual(deletes, [
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments'],
+        verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+      },
+    ]);
+    const role = find(defaults, 'Role', '-leader-election');
+    assert.equal(role.metadata.namespace, 'zajoni-system', 'the Lease is in the release namespace');
     const binding = find(defaults, 'ClusterRoleBinding', '-operator') as KubeObject & {
       subjects: { name: string; namespace: string }[];
     };

@@ -29,6 +29,8 @@ const operatorEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,6}$/, { message: 'must be 1-7 of a-z, 0-9, -' })
     .default('zajoni-'),
+  /** pino level of the operator's logs. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Port of /metrics, /healthz and /readyz. */
   HTTP_PORT: envPort(8080),
   /** Namespace and name of the coordination.k8s.io Lease that elects the active replica. */

@@ -11,7 +11,7 @@ import { createGraphqlTenantRegistry } from './registry/tenant-registry.ts';
 
 async function main() {
   const { config, kc } = readConfig();
-  const log = createLogger('operator');
+  const log = createLogger('operator', config.LOG_LEVEL);
   const metrics = createMetrics({ defaultMetrics: true });
 
   let nats: NatsConnection | undefined;

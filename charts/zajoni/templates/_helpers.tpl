@@ -71,9 +71,18 @@ Call with (dict "root" $ "image" .Values.api.image).
 {{- printf "%s-api" (include "zajoni.fullname" .) }}
 {{- end }}
 
-{{/* Secret holding the platform admin token: the user's, or the one this chart creates. */}}
+{{/*
+Secret holding the platform admin token: the user's, or the one this chart creates. The
+operator sends it (API_TOKEN); the API reads it from a file (PLATFORM_ADMIN_TOKEN_FILE).
+*/}}
 {{- define "zajoni.apiTokenSecret" -}}
 {{- default (printf "%s-api-token" (include "zajoni.fullname" .)) .Values.operator.apiToken.existingSecret }}
+{{- end }}
+{{- define "zajoni.platformAdminTokenDir" -}}
+/var/run/secrets/zajoni/platform-admin-token
+{{- end }}
+{{- define "zajoni.platformAdminTokenFile" -}}
+{{- printf "%s/token" (include "zajoni.platformAdminTokenDir" .) }}
 {{- end }}
 
 {{/* Env var NATS_URL (or the name given as .name) from the URL in values or from a Secret. */}}
