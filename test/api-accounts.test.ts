@@ -265,6 +265,19 @@ describe('accounts', () => {
       );
     });
 
+    it('refuses a pending sign-up with its right password like a wrong one', async () => {
+      await createUser(pool, 'initech', 'pat@example.com', PASSWORD);
+      await pool.query("UPDATE users SET verified_at = NULL WHERE address = 'pat@example.com'");
+      const request = { tenant: 'initech', username: 'pat@example.com', password: PASSWORD };
+
+      const pending = await verify(request);
+      await pool.query("UPDATE users SET verified_at = now() WHERE address = 'pat@example.com'");
+      const verified = await verify(request);
+
+      assert.deepEqual(pending.reply, { ok: false, reason: 'invalid-credentials' });
+      assert.equal(verified.reply.ok, true);
+    });
+
     it('refuses a wrong password, an unknown user and another tenant alike', async () => {
       const refusals = [
         { tenant: 'initech', username: 'alice@example.com', password: 'wrong password' },
