@@ -101,9 +101,16 @@ export interface MessageRecord {
   }[];
 }
 
-/** Submits one message with swaks (a real SMTP client) over STARTTLS with AUTH PLAIN. */
-export async function submitWithSwaks(stack: LocalStack, subject: string): Promise<string> {
-  const { address, password } = LOCAL.sender;
+/**
+ * Submits one message with swaks (a real SMTP client) over STARTTLS with AUTH PLAIN, as `sender`
+ * (default the demo account).
+ */
+export async function submitWithSwaks(
+  stack: LocalStack,
+  subject: string,
+  sender: { address: string; password: string } = LOCAL.sender,
+): Promise<string> {
+  const { address, password } = sender;
   const args = [
     '--server',
     '127.0.0.1',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { createPool } from '../api/src/index.ts';
+import { createPool, registerTenant } from '../api/src/index.ts';
 import { createCaptureLog } from '../api/src/testing/capture-log.ts';
 import { submitWithSwaks, waitForReceipt, waitForRecord } from '../scripts/round-trip.ts';
 import { LOCAL, startLocalStack, type LocalStack } from '../scripts/stack/local.ts';
@@ -22,6 +22,24 @@ const ACCOUNT_LIMIT = 3;
 /** Long enough to outlast three failed AUTH exchanges (argon2 on a busy machine). */
 const WINDOW_SECONDS = 15;
 const CONSOLE_URL = 'https://console.zajoni.test';
+
+/** The README's walk-through query: the caller's messages whose subject starts "Signed". */
+const FIND_SIGNED = /* GraphQL */ `
+  {
+    messages(first: 5, filter: { subjectPrefix: "Signed" }) {
+      edges {
+        node {
+          queueId
+          status
+          recipients {
+            address
+            remoteQueueId
+          }
+        }
+      }
+    }
+  }
+`;
 
 describe('accounts, end to end', () => {
   let dir: string;
@@ -66,8 +84,81 @@ describe('accounts, end to end', () => {
     return found as ParsedMail;
   }
 
+  /** One SMTP AUTH over STARTTLS at the relay; rejects with the server's reply on failure. */
+  async function smtpLogin(address: string, password: string) {
+    const smtp = await openClient({ port: stack.relay.settings.submissionPort });
+    try {
+      await smtp.login(address, password);
+    } finally {
+      smtp.close();
+    }
+  }
+
   const resetTokenIn = (mail: ParsedMail) =>
     /\/reset\?token=(zjr_[A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1] ?? '';
+
+  it('signs up as the README shows: the link reaches Postfix and works once, then the account sends and finds its mail', async () => {
+    const you = { address: `you@${LOCAL.senderDomain}`, password: 'a long password' };
+    const pool = createPool(stack.postgres.url, createCaptureLog().log);
+    try {
+      await registerTenant(pool, {
+        id: LOCAL.tenant,
+        displayName: 'Zajoni demo',
+        signUp: 'open',
+        confirmationsDefault: true,
+        retentionDays: 90,
+        senderDomains: [LOCAL.senderDomain],
+      });
+    } finally {
+      await pool.end();
+    }
+
+    const signedUp = await client.data(OPS.signUp, { input: { tenant: LOCAL.tenant, ...you } });
+    const pendingAuth = await failureOf(() => smtpLogin(you.address, you.password));
+    const pendingSignIn = await client.gql(OPS.signIn, { input: you });
+    const mail = await waitForMessage(
+      you.address,
+      (m) => m.subject === 'Confirm your Zajoni address',
+    );
+    const token = /\/verify\?token=(zjv_[A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1] ?? '';
+    const verified = await client.data<{ verifyAddress: { address: string } }>(OPS.verifyAddress, {
+      token,
+    });
+    const again = await client.gql(OPS.verifyAddress, { token });
+    const session = await client.data<{ signIn: { token: string } }>(OPS.signIn, { input: you });
+    const queueId = await submitWithSwaks(stack, 'Signed contract', you);
+
+    assert.deepEqual(signedUp, { signUp: true });
+    assert.equal(pendingAuth.responseCode, 535, 'a pending account cannot send');
+    assert.equal(errorCode(pendingSignIn), 'ADDRESS_NOT_VERIFIED');
+    assert.match(mail.text ?? '', new RegExp(`${CONSOLE_URL}/verify\\?token=zjv_`));
+    assert.equal(verified.verifyAddress.address, you.address);
+    assert.equal(errorCode(again), 'INVALID_TOKEN');
+    let found: {
+      queueId: string;
+      status: string;
+      recipients: { remoteQueueId: string | null }[];
+    }[] = [];
+    await waitFor(
+      'the signed contract to be delivered',
+      async () => {
+        const page = await client.data<{ messages: { edges: { node: (typeof found)[number] }[] } }>(
+          FIND_SIGNED,
+          {},
+          bearer(session.signIn.token),
+        );
+        found = page.messages.edges.map((e) => e.node);
+        return found[0]?.status === 'DELIVERED';
+      },
+      60_000,
+      500,
+    );
+    assert.deepEqual(
+      found.map((m) => m.queueId),
+      [queueId],
+    );
+    assert.match(found[0]?.recipients[0]?.remoteQueueId ?? '', /^\S+$/);
+  });
 
   it('mails a reset link through the relay to Postfix; it works once, and an expired one fails', async () => {
     const carol = `carol@${LOCAL.senderDomain}`;

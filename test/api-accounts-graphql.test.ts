@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { simpleParser } from 'mailparser';
 import type { Pool } from 'pg';
-import { QUEUE_STREAM, parseQueuedMessage, queueSubject, type QueuedMessage } from '#shared';
+import {
+  BODY_BUCKET,
+  QUEUE_STREAM,
+  parseQueuedMessage,
+  queueSubject,
+  type QueuedMessage,
+} from '#shared';
 import {
   EXIT,
   createPool,
@@ -17,7 +26,7 @@ import { createCaptureLog } from '../api/src/testing/capture-log.ts';
 import { startTestStack, type TestStack } from '../api/src/testing/stack.ts';
 import { buildTranscript } from '../api/src/testing/transcripts.ts';
 import { freePort, waitFor } from '../scripts/stack/process.ts';
-import { OPS, bearer, errorCode, graphqlClient } from './support/graphql.ts';
+import { OPS, bearer, errorCode, graphqlClient, type GraphQLResponse } from './support/graphql.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -25,6 +34,10 @@ const PASSWORD = 'correct horse battery';
 const ACCOUNT_LIMIT = 3;
 // Long enough to outlast the failed attempts' argon2 verifies on a busy machine.
 const WINDOW_SECONDS = 12;
+
+/** Account mails allowed per address and per client address (127.0.0.1 sends under 12). */
+const MAILS_PER_ADDRESS = 3;
+const MAILS_PER_CLIENT = 12;
 
 const tenantInput = (id: string, signUp: 'OPEN' | 'INVITE', domains: string[]) => ({
   id,
@@ -43,6 +56,8 @@ describe('accounts over GraphQL', () => {
   let gql: ReturnType<typeof graphqlClient>['gql'];
   let data: ReturnType<typeof graphqlClient>['data'];
   let admin: Record<string, string>;
+  let bodies: ObjectStore;
+  const texts = new Map<string, string>();
   const { log } = createCaptureLog();
 
   before(async () => {
@@ -55,10 +70,13 @@ describe('accounts over GraphQL', () => {
       AUTH_FAILURE_WINDOW_SECONDS: String(WINDOW_SECONDS),
       CONSOLE_URL: 'https://console.zajoni.test',
       ACCOUNT_MAIL_FROM: 'accounts@zajoni.test',
+      ACCOUNT_MAILS_PER_ADDRESS: String(MAILS_PER_ADDRESS),
+      ACCOUNT_MAILS_PER_CLIENT: String(MAILS_PER_CLIENT),
     };
     api = await startApi(parseApiConfig(env), log, { retryDelayMs: 200 });
     pool = createPool(stack.databaseUrl, log);
     nc = await connect({ servers: stack.natsUrl });
+    bodies = await new Objm(nc).open(BODY_BUCKET);
     ({ gql, data } = graphqlClient(`${api.url}/graphql`));
 
     // The platform admin's token comes from the CLI, printed once on stdout.
@@ -127,10 +145,44 @@ describe('accounts over GraphQL', () => {
     assert.equal(errorCode(anonymous), 'UNAUTHENTICATED');
   });
 
-  it('signs up, signs in, makes an API token and reads its own messages with it', async () => {
-    const signedUp = await data<{ signUp: Record<string, unknown> }>(OPS.signUp, {
-      input: { tenant: 'acme', address: 'alice@ACME.test', password: PASSWORD },
+  it('signs up, verifies the address from the mailed link once, then signs in and reads its own messages', async () => {
+    const input = { tenant: 'acme', address: 'alice@ACME.test', password: PASSWORD };
+    const signedUp = await data<{ signUp: boolean }>(OPS.signUp, { input });
+    const link = await waitForNotice('alice@acme.test', VERIFY_SUBJECT);
+    const verifyToken = linkToken(link.text, 'verify');
+
+    // Pending: the right password is told to verify; Basic auth likewise; a wrong one is not.
+    const pending = await gql(OPS.signIn, {
+      input: { address: 'alice@acme.test', password: PASSWORD },
     });
+    const pendingBasic = await gql(OPS.me, {}, basic('alice@acme.test', PASSWORD));
+    const wrong = await gql(OPS.signIn, {
+      input: { address: 'alice@acme.test', password: 'guess it' },
+    });
+    const verified = await data<{ verifyAddress: Record<string, unknown> }>(OPS.verifyAddress, {
+      token: verifyToken,
+    });
+    const again = await gql(OPS.verifyAddress, { token: verifyToken });
+
+    assert.equal(signedUp.signUp, true);
+    assert.match(link.text, /https:\/\/console\.zajoni\.test\/verify\?token=zjv_/);
+    assert.deepEqual(
+      [errorCode(pending), errorCode(pendingBasic)],
+      ['ADDRESS_NOT_VERIFIED', 'ADDRESS_NOT_VERIFIED'],
+    );
+    assert.equal(errorCode(wrong), 'UNAUTHENTICATED');
+    assert.deepEqual(
+      { ...verified.verifyAddress, id: undefined },
+      {
+        id: undefined,
+        tenant: 'acme',
+        address: 'alice@acme.test',
+        role: 'USER',
+        confirmations: true,
+        verified: true,
+      },
+    );
+    assert.equal(errorCode(again), 'INVALID_TOKEN');
     const session = await signIn('alice@acme.test');
     const created = await data<{ createApiToken: { token: string; apiToken: { id: string } } }>(
       OPS.createApiToken,
@@ -166,16 +218,6 @@ describe('accounts over GraphQL', () => {
       session,
     );
 
-    assert.deepEqual(
-      { ...signedUp.signUp, id: undefined },
-      {
-        id: undefined,
-        tenant: 'acme',
-        address: 'alice@acme.test',
-        role: 'USER',
-        confirmations: true,
-      },
-    );
     assert.equal(mine.viewer.address, 'alice@acme.test');
     assert.deepEqual(
       mine.viewer.messages.edges.map((e) => e.node.queueId),
@@ -217,6 +259,80 @@ describe('accounts over GraphQL', () => {
     assert.equal(foreign.body.errors?.[0]?.extensions?.argument, 'address');
     assert.match(foreign.body.errors?.[0]?.message ?? '', /acme\.test/);
     assert.equal(rows.length, 0);
+  });
+
+  it('answers signUp alike for a new, a pending and a taken address; only the newest link works', async () => {
+    await createUser('acme', 'erin@acme.test');
+    const signUp = (address: string, password: string) =>
+      gql(OPS.signUp, { input: { tenant: 'acme', address, password } });
+
+    const taken = await signUp('erin@acme.test', 'an impostor password');
+    const fresh = await signUp('bob@acme.test', 'first password');
+    const firstLink = await waitForNotice('bob@acme.test', VERIFY_SUBJECT);
+    const repeated = await signUp('bob@acme.test', 'second password');
+    const secondLink = await waitForNotice(
+      'bob@acme.test',
+      VERIFY_SUBJECT,
+      (n) => n.text !== firstLink.text,
+    );
+    const note = await waitForNotice('erin@acme.test', NOTE_SUBJECT);
+    const stale = await gql(OPS.verifyAddress, { token: linkToken(firstLink.text, 'verify') });
+    await data(OPS.verifyAddress, { token: linkToken(secondLink.text, 'verify') });
+    const firstPassword = await gql(OPS.signIn, {
+      input: { address: 'bob@acme.test', password: 'first password' },
+    });
+    const impostor = await gql(OPS.signIn, {
+      input: { address: 'erin@acme.test', password: 'an impostor password' },
+    });
+
+    assert.deepEqual(fresh.body, { data: { signUp: true } });
+    assert.deepEqual([taken.status, taken.body], [fresh.status, fresh.body]);
+    assert.deepEqual([repeated.status, repeated.body], [fresh.status, fresh.body]);
+    assert.doesNotMatch(note.text, /zjv_/, 'the owner gets a note, not a link');
+    assert.equal(errorCode(stale), 'INVALID_TOKEN', 'a new sign-up ends the older links');
+    assert.equal(errorCode(firstPassword), 'UNAUTHENTICATED');
+    await signIn('bob@acme.test', 'second password');
+    assert.equal(errorCode(impostor), 'UNAUTHENTICATED', "the owner's password stays");
+    await signIn('erin@acme.test');
+  });
+
+  it('limits account mails per address and per client, alike for known and unknown addresses', async () => {
+    await createUser('acme', 'gus@acme.test');
+    const asks = [OPS.requestPasswordReset, OPS.forgotUsername, OPS.requestPasswordReset];
+    const askAll = async (address: string, from: string) => {
+      const answers = [];
+      for (const op of [...asks, OPS.forgotUsername])
+        answers.push(await gqlFrom(from, op, { address }));
+      return answers.map((a) => [a.status, a.code]);
+    };
+
+    const known = await askAll('gus@acme.test', '127.0.0.2');
+    const unknown = await askAll('nobody-here@acme.test', '127.0.0.2');
+    const signUpToo = await gqlFrom('127.0.0.4', OPS.signUp, {
+      input: { tenant: 'acme', address: 'gus@acme.test', password: 'some password' },
+    });
+    const spread = [];
+    for (let i = 0; i < MAILS_PER_CLIENT; i += 1) {
+      spread.push(await gqlFrom('127.0.0.3', OPS.forgotUsername, { address: `x${i}@acme.test` }));
+    }
+    const flooding = await gqlFrom('127.0.0.3', OPS.forgotUsername, { address: 'y@acme.test' });
+    const elsewhere = await gqlFrom('127.0.0.4', OPS.forgotUsername, { address: 'y@acme.test' });
+
+    const limitedAfter = [
+      ...Array(MAILS_PER_ADDRESS).fill([200, undefined]),
+      [429, 'RATE_LIMITED'],
+    ];
+    assert.deepEqual(known, limitedAfter);
+    assert.deepEqual(unknown, known);
+    assert.deepEqual([signUpToo.status, signUpToo.code], [429, 'RATE_LIMITED']);
+    assert.deepEqual(
+      spread.map((a) => a.code),
+      Array(MAILS_PER_CLIENT).fill(undefined),
+    );
+    assert.deepEqual([flooding.status, flooding.code], [429, 'RATE_LIMITED']);
+    assert.deepEqual(elsewhere.data, { forgotUsername: true });
+    const toGus = await waitForNotices((n) => n.to === 'gus@acme.test', MAILS_PER_ADDRESS);
+    assert.equal(toGus.length, MAILS_PER_ADDRESS);
   });
 
   it("keeps a tenant admin to its own tenant's users, and users out of administration", async () => {
@@ -340,15 +456,17 @@ describe('accounts over GraphQL', () => {
       [resetKnown.status, resetKnown.body],
       [resetUnknown.status, resetUnknown.body],
     );
-    // Only the known address gets mail: two account notices on acme's queue, both to alice.
-    const notices = await waitForNotices(2);
+    // Only the known address gets mail: a reset and a username notice to alice, none to nobody.
+    const isReminder = (n: QueuedNotice) => n.entry.subject !== VERIFY_SUBJECT;
+    const notices = await waitForNotices((n) => n.to === 'alice@acme.test' && isReminder(n), 2);
     assert.deepEqual(
-      notices.map((n) => [n.kind, n.recipients, n.sender, n.confirm, n.subject]).sort(),
+      notices.map(({ entry: n }) => [n.kind, n.recipients, n.sender, n.confirm, n.subject]).sort(),
       [
         ['account-notice', ['alice@acme.test'], '', false, 'Reset your Zajoni password'],
         ['account-notice', ['alice@acme.test'], '', false, 'Your Zajoni username'],
       ],
     );
+    assert.ok(!(await readNotices()).some((n) => n.to === 'nobody@acme.test'));
   });
 
   it('deregisters a tenant with its accounts, and says false the second time', async () => {
@@ -373,21 +491,94 @@ describe('accounts over GraphQL', () => {
     assert.equal(errorCode(signIn), 'UNAUTHENTICATED');
   });
 
-  /** Waits until acme's queue subject holds `count` account notices and returns them. */
-  async function waitForNotices(count: number): Promise<QueuedMessage[]> {
+  /** Every account notice queued for acme's relay so far, with its text, oldest first. */
+  async function readNotices(): Promise<QueuedNotice[]> {
     const jsm = await jetstreamManager(nc);
-    let notices: QueuedMessage[] = [];
-    await waitFor('the account notices to be queued', async () => {
-      const info = await jsm.streams.info(QUEUE_STREAM);
-      notices = [];
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq += 1) {
-        const msg = await jsm.streams.getMessage(QUEUE_STREAM, { seq }).catch(() => null);
-        if (msg?.subject !== queueSubject('acme')) continue;
-        const entry = parseQueuedMessage(msg.json());
-        if (entry.kind === 'account-notice') notices.push(entry);
+    const info = await jsm.streams.info(QUEUE_STREAM);
+    const notices: QueuedNotice[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq += 1) {
+      const msg = await jsm.streams.getMessage(QUEUE_STREAM, { seq }).catch(() => null);
+      if (msg?.subject !== queueSubject('acme')) continue;
+      const entry = parseQueuedMessage(msg.json());
+      if (entry.kind !== 'account-notice') continue;
+      let text = texts.get(entry.queueId);
+      if (text === undefined) {
+        const raw = await bodies.getBlob(entry.queueId);
+        text = raw ? ((await simpleParser(Buffer.from(raw))).text ?? '') : '';
+        texts.set(entry.queueId, text);
       }
-      return notices.length >= count;
-    });
+      notices.push({ entry, to: entry.recipients[0] ?? '', text });
+    }
     return notices;
   }
+
+  /** Waits until `count` queued notices match, and returns them. */
+  async function waitForNotices(
+    match: (notice: QueuedNotice) => boolean,
+    count: number,
+  ): Promise<QueuedNotice[]> {
+    let found: QueuedNotice[] = [];
+    await waitFor('the account notices to be queued', async () => {
+      found = (await readNotices()).filter(match);
+      return found.length >= count;
+    });
+    return found;
+  }
+
+  /** The latest notice to `to` with this subject (and matching `match`), once queued. */
+  async function waitForNotice(
+    to: string,
+    subject: string,
+    match: (notice: QueuedNotice) => boolean = () => true,
+  ): Promise<QueuedNotice> {
+    const isIt = (n: QueuedNotice) => n.to === to && n.entry.subject === subject && match(n);
+    const found = await waitForNotices(isIt, 1);
+    return found.at(-1) as QueuedNotice;
+  }
+
+  /** A GraphQL request sent from a given loopback address (the API sees it as the client). */
+  function gqlFrom(localAddress: string, query: string, variables: Record<string, unknown>) {
+    return new Promise<{ status: number; code: unknown; data: unknown }>((resolve, reject) => {
+      const options = {
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json' },
+      };
+      const req = request(`${api.url}/graphql`, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = JSON.parse(
+            Buffer.concat(chunks).toString('utf8'),
+          ) as GraphQLResponse['body'];
+          const code = body.errors?.[0]?.extensions?.['code'];
+          resolve({ status: res.statusCode ?? 0, code, data: body.data ?? null });
+        });
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query, variables }));
+    });
+  }
+});
+
+const VERIFY_SUBJECT = 'Confirm your Zajoni address';
+const NOTE_SUBJECT = 'Someone tried to sign up with your address';
+
+/** An account notice on the queue: its entry, its one recipient and its decoded text. */
+interface QueuedNotice {
+  readonly entry: QueuedMessage;
+  readonly to: string;
+  readonly text: string;
+}
+
+/** The token of a `<console>/<path>?token=…` link in a mail's text. */
+function linkToken(text: string, path: string): string {
+  const token = new RegExp(`/${path}\\?token=(zj[a-z]_[A-Za-z0-9_-]+)`).exec(text)?.[1];
+  assert.ok(token, `a ${path} link in: ${text}`);
+  return token;
+}
+
+const basic = (address: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${address}:${password}`).toString('base64')}`,
 });

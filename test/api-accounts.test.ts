@@ -16,6 +16,7 @@ import {
   runAdmin,
   runMigrations,
   startAuthResponder,
+  startRetention,
   type AdminIo,
   type AuthResponder,
 } from '../api/src/index.ts';
@@ -265,6 +266,19 @@ describe('accounts', () => {
       );
     });
 
+    it('refuses a pending sign-up with its right password like a wrong one', async () => {
+      await createUser(pool, 'initech', 'pat@example.com', PASSWORD);
+      await pool.query("UPDATE users SET verified_at = NULL WHERE address = 'pat@example.com'");
+      const request = { tenant: 'initech', username: 'pat@example.com', password: PASSWORD };
+
+      const pending = await verify(request);
+      await pool.query("UPDATE users SET verified_at = now() WHERE address = 'pat@example.com'");
+      const verified = await verify(request);
+
+      assert.deepEqual(pending.reply, { ok: false, reason: 'invalid-credentials' });
+      assert.equal(verified.reply.ok, true);
+    });
+
     it('refuses a wrong password, an unknown user and another tenant alike', async () => {
       const refusals = [
         { tenant: 'initech', username: 'alice@example.com', password: 'wrong password' },
@@ -374,6 +388,82 @@ describe('accounts', () => {
       } finally {
         await limited.stop();
       }
+    });
+  });
+
+  describe('cleanup by the retention job', () => {
+    let pool: Pool;
+
+    before(async () => {
+      await runMigrations(stack.databaseUrl, log);
+      pool = createPool(stack.databaseUrl, log);
+    });
+
+    after(async () => {
+      await pool?.end();
+    });
+
+    /** Inserts `count` rows into `table` with the given values, keyed `<prefix>-<n>`. */
+    async function seed(table: string, prefix: string, count: number, columns: string) {
+      for (let n = 0; n < count; n += 1) {
+        await pool.query(`INSERT INTO ${table} VALUES ('${prefix}-${n}', ${columns})`);
+      }
+    }
+
+    const keys = async (table: string, key: string) =>
+      (await pool.query<{ k: string }>(`SELECT ${key} AS k FROM ${table} ORDER BY 1`)).rows.map(
+        (r) => r.k,
+      );
+
+    it('deletes expired counters, sessions, used or expired links and lapsed sign-ups in batches', async () => {
+      // This test owns these tables' contents: earlier tests leave counters behind.
+      await pool.query('DELETE FROM auth_failures');
+      await pool.query('DELETE FROM sessions');
+      await pool.query('DELETE FROM password_resets');
+      await createTenant(pool, 'umbrella');
+      const owner = await createUser(pool, 'umbrella', 'vera@umbrella.test', PASSWORD);
+      const pending = async (address: string) => {
+        const user = await createUser(pool, 'umbrella', address, PASSWORD);
+        await pool.query('UPDATE users SET verified_at = NULL WHERE id = $1', [user.id]);
+        return user.id;
+      };
+      const lapsed = await pending('lapsed@umbrella.test');
+      const waiting = await pending('waiting@umbrella.test');
+      const nowMs = Date.now();
+      await seed('auth_failures', 'old', 5, `1, ${nowMs - 1000}`);
+      await seed('auth_failures', 'live', 1, `1, ${nowMs + 600_000}`);
+      // created_at, expires_at (now plus `interval`); the link tables then take used_at.
+      const at = (interval: string) => `now(), now() + interval '${interval}'`;
+      await seed('sessions', 'old', 3, `'${owner.id}', ${at('-1 second')}`);
+      await seed('sessions', 'live', 1, `'${owner.id}', ${at('1 hour')}`);
+      await seed('password_resets', 'old', 2, `'${owner.id}', ${at('-1 second')}, NULL`);
+      await seed('password_resets', 'used', 1, `'${owner.id}', ${at('1 hour')}, now()`);
+      await seed('password_resets', 'live', 1, `'${owner.id}', ${at('1 hour')}, NULL`);
+      const link = (user: string, interval: string) => `'${user}', 'h', ${at(interval)}, NULL`;
+      await seed('address_verifications', 'old', 1, link(lapsed, '-1 second'));
+      await seed('address_verifications', 'live', 1, link(waiting, '1 hour'));
+
+      const before = lines.length;
+      const job = startRetention(pool, log, { intervalMs: 3_600_000, batchSize: 2 });
+      await job.runOnce();
+      await job.stop();
+
+      const batches = lines
+        .slice(before)
+        .filter((l) => l.msg === 'account cleanup batch' && l['table'] === 'auth_failures')
+        .map((l) => l['batch']);
+      assert.deepEqual(batches, [2, 2, 1]);
+      assert.deepEqual(await keys('auth_failures', 'key'), ['live-0']);
+      assert.deepEqual(await keys('sessions', 'token_hash'), ['live-0']);
+      assert.deepEqual(await keys('password_resets', 'token_hash'), ['live-0']);
+      assert.deepEqual(await keys('address_verifications', 'token_hash'), ['live-0']);
+      const { rows } = await pool.query<{ address: string }>(
+        "SELECT address FROM users WHERE tenant_id = 'umbrella' ORDER BY address",
+      );
+      assert.deepEqual(
+        rows.map((r) => r.address),
+        ['vera@umbrella.test', 'waiting@umbrella.test'],
+      );
     });
   });
 });

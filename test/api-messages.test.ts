@@ -15,6 +15,7 @@ import {
 import {
   APP_ROLE,
   LIMIT_CODES,
+  createPlatformAdmin,
   createPool,
   createTenant,
   createUser,
@@ -53,6 +54,24 @@ const basic = (user: string) =>
 const MESSAGES_QUERY = /* GraphQL */ `
   query ($first: Int, $after: String, $filter: MessageFilter) {
     messages(first: $first, after: $after, filter: $filter) {
+      edges {
+        cursor
+        node {
+          queueId
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/** MESSAGES_QUERY with the tenant argument (platform admins must give it). */
+const MESSAGES_QUERY_FOR = /* GraphQL */ `
+  query ($first: Int, $tenant: String) {
+    messages(first: $first, tenant: $tenant) {
       edges {
         cursor
         node {
@@ -319,6 +338,64 @@ describe('message log', () => {
     );
     const direct = await gql('alice@example.com', '{ message(queueId: "G-1") { queueId } }');
     assert.deepEqual(direct, { data: { message: null } });
+  });
+
+  it('lets a platform admin read one named tenant per query, and an account its own only', async () => {
+    await ingest([
+      record({
+        tenant: 'globex',
+        queueId: 'P-G',
+        attemptId: 'P-G.1',
+        authUser: 'gina@globex.example',
+      }),
+      record({ tenant: 'acme', queueId: 'P-A', attemptId: 'P-A.1', authUser: 'alice@example.com' }),
+    ]);
+    const { token } = await createPlatformAdmin(owner, 'ops');
+    const asAdmin = async (query: string, variables: Record<string, unknown>) => {
+      const response = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLBody;
+    };
+    // The owner's pool is not bound by row-level security: name the tenant.
+    const stored = async (tenant: string) => {
+      const { rows } = await owner.query<{ queue_id: string }>(
+        `SELECT queue_id FROM messages WHERE tenant_id = $1
+          ORDER BY submitted_at DESC, queue_id DESC`,
+        [tenant],
+      );
+      return rows.map((r) => r.queue_id);
+    };
+    const idsOf = (body: GraphQLBody) =>
+      (body.data?.['messages'] as Page).edges.map((e) => e.node.queueId);
+    const one = 'query ($t: String) { message(queueId: "P-G", tenant: $t) { queueId } }';
+
+    const globex = await asAdmin(MESSAGES_QUERY_FOR, { first: 100, tenant: 'globex' });
+    const acme = await asAdmin(MESSAGES_QUERY_FOR, { first: 100, tenant: 'acme' });
+    const unnamed = await asAdmin(MESSAGES_QUERY_FOR, { first: 100 });
+    const found = await asAdmin(one, { t: 'globex' });
+    const elsewhere = await asAdmin(one, { t: 'acme' });
+    const aliceOwn = await gql('alice@example.com', MESSAGES_QUERY_FOR, {
+      first: 100,
+      tenant: 'acme',
+    });
+    const aliceOther = await gql('alice@example.com', MESSAGES_QUERY_FOR, {
+      first: 100,
+      tenant: 'globex',
+    });
+
+    assert.deepEqual(idsOf(globex), await stored('globex'));
+    assert.ok(idsOf(globex).includes('P-G'));
+    assert.deepEqual(idsOf(acme), await stored('acme'));
+    assert.ok(idsOf(acme).includes('P-A') && !idsOf(acme).includes('P-G'));
+    assert.deepEqual(unnamed.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
+    assert.equal(unnamed.errors?.[0]?.extensions?.['argument'], 'tenant');
+    assert.deepEqual(found.data, { message: { queueId: 'P-G' } });
+    assert.deepEqual(elsewhere.data, { message: null });
+    assert.deepEqual(idsOf(aliceOwn), await allQueueIds('alice@example.com'));
+    assert.equal(aliceOther.errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
   });
 
   it('row-level security alone keeps tenants apart in raw queries', async () => {

@@ -47,8 +47,13 @@ const apiHost = z.union([hostNameSchema, z.ipv6()], {
  * - the message log's settings: see messages/settings.ts.
  * - `CONSOLE_URL` (default `http://127.0.0.1:4000`): base of the links in account mails; a reset
  *   link is `${CONSOLE_URL}/reset?token=…`.
- * - `ACCOUNT_MAIL_FROM` (default `postmaster@localhost`): From of password-reset and username
- *   mails; set it to an address of the relay's domain.
+ * - `ACCOUNT_MAIL_FROM` (default `postmaster@localhost`): From of password-reset, username and
+ *   verification mails; set it to an address of the relay's domain.
+ * - `VERIFY_TOKEN_TTL_SECONDS` (default 1 day): lifetime of a sign-up's verification link; a
+ *   pending account whose links have all expired is deleted by the retention job.
+ * - `ACCOUNT_MAILS_PER_ADDRESS` (default 5), `ACCOUNT_MAILS_PER_CLIENT` (default 20),
+ *   `ACCOUNT_MAIL_WINDOW_SECONDS` (default 3600): reset, username and verification mails
+ *   allowed per target address and per client IP within the window; more is RATE_LIMITED.
  * - `SESSION_TTL_SECONDS` (default 7 days): lifetime of a signIn session.
  * - `RESET_TOKEN_TTL_SECONDS` (default 1 hour): lifetime of a password-reset link.
  * - `AUTH_FAILURE_WINDOW_SECONDS` (default 900): window of the failed-attempt limits; a locked
@@ -71,6 +76,10 @@ export const apiConfigSchema = z.object({
   ACCOUNT_MAIL_FROM: mailFrom.default('postmaster@localhost'),
   SESSION_TTL_SECONDS: envPositiveInt(7 * 24 * 3600),
   RESET_TOKEN_TTL_SECONDS: envPositiveInt(3600),
+  VERIFY_TOKEN_TTL_SECONDS: envPositiveInt(24 * 3600),
+  ACCOUNT_MAILS_PER_ADDRESS: envPositiveInt(5),
+  ACCOUNT_MAILS_PER_CLIENT: envPositiveInt(20),
+  ACCOUNT_MAIL_WINDOW_SECONDS: envPositiveInt(3600),
   AUTH_FAILURE_WINDOW_SECONDS: envPositiveInt(900),
   AUTH_FAILURES_PER_ACCOUNT: envPositiveInt(10),
   AUTH_FAILURES_PER_ADDRESS: envPositiveInt(50),

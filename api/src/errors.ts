@@ -147,12 +147,34 @@ export class RateLimitedError extends Error {
   }
 }
 
+/**
+ * Too many account mails (password reset, username reminder, address verification) asked for
+ * one address or from one client. Counted per address whether or not it has an account, so the
+ * limit tells nothing about which accounts exist.
+ */
+export class MailRateLimitedError extends RateLimitedError {
+  override name = 'MailRateLimitedError';
+
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    super(retryAfterSeconds, options);
+    this.message = `too many account mails requested; try again in ${retryAfterSeconds} seconds`;
+  }
+}
+
+/**
+ * The password is right but the account's address is not verified yet (an open sign-up whose
+ * mailed link has not been opened). Only a caller that knows the password learns this.
+ */
+export class AddressNotVerifiedError extends Error {
+  override name = 'AddressNotVerifiedError';
+}
+
 /** The tenant takes new accounts by invitation only (or does not exist). */
 export class SignUpClosedError extends Error {
   override name = 'SignUpClosedError';
 }
 
-/** A password-reset token is unknown, already used or expired (all alike). */
+/** A password-reset or verification token is unknown, already used or expired (all alike). */
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
 }

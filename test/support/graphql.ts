@@ -65,14 +65,16 @@ export const OPS = {
     }
   `,
   deregisterTenant: 'mutation ($id: String!) { deregisterTenant(id: $id) }',
-  signUp: /* GraphQL */ `
-    mutation ($input: SignUpInput!) {
-      signUp(input: $input) {
+  signUp: 'mutation ($input: SignUpInput!) { signUp(input: $input) }',
+  verifyAddress: /* GraphQL */ `
+    mutation ($token: String!) {
+      verifyAddress(token: $token) {
         id
         tenant
         address
         role
         confirmations
+        verified
       }
     }
   `,
@@ -118,7 +120,7 @@ export const OPS = {
     }
   `,
   deleteUser: 'mutation ($id: ID!) { deleteUser(id: $id) }',
-  users: 'query ($tenant: String) { users(tenant: $tenant) { id tenant address role } }',
+  users: 'query ($tenant: String) { users(tenant: $tenant) { id tenant address role verified } }',
   createApiToken: /* GraphQL */ `
     mutation ($name: String!) {
       createApiToken(name: $name) {

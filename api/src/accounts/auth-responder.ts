@@ -78,8 +78,10 @@ async function decide(msg: Msg, db: Pool, limiter: AuthLimiter, log: Logger): Pr
       requestLog.warn({ remoteAddress: request.remoteAddress, retryAfterSeconds }, 'auth limited');
       return { ok: false, reason: 'rate-limited', retryAfterSeconds };
     }
-    if (check.kind === 'refused') {
-      requestLog.info({ remoteAddress: request.remoteAddress }, 'auth refused');
+    // A pending sign-up is refused like a wrong password (535): SMTP says nothing more.
+    if (check.kind === 'refused' || check.kind === 'unverified') {
+      const { remoteAddress } = request;
+      requestLog.info({ remoteAddress, outcome: check.kind }, 'auth refused');
       return { ok: false, reason: 'invalid-credentials' };
     }
     requestLog.debug('auth accepted');

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from '#shared';
-import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
+import { AddressNotVerifiedError, RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { parseBasicAuth } from '../http/basic-auth.ts';
 import { findTokenHolder } from './api-tokens.ts';
 import { checkPassword } from './credentials.ts';
@@ -50,6 +50,10 @@ export type Caller =
 export const CALLER_KINDS = ['user', 'tenant-admin', 'platform-admin'] as const;
 export type CallerKind = (typeof CALLER_KINDS)[number];
 
+/** What a pending sign-up is told when it presents its right password. */
+export const NOT_VERIFIED_MESSAGE =
+  'the address is not verified yet: open the link mailed to it, or sign up again for a new one';
+
 const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
 
 export interface IdentifyDeps {
@@ -66,7 +70,7 @@ export interface IdentifyDeps {
  * Who sent the request: `Authorization: Bearer <session or API token>`, or HTTP Basic with the
  * SMTP credentials (argon2id, behind the failed-attempt limits). Null without an Authorization
  * header. Throws UnauthenticatedError for wrong credentials, RateLimitedError when locked out,
- * and database errors as they are.
+ * AddressNotVerifiedError for a pending sign-up, and database errors as they are.
  */
 export async function identifyCaller(request: Request, deps: IdentifyDeps): Promise<Caller | null> {
   const header = request.headers.get('authorization');
@@ -92,6 +96,7 @@ export async function identifyCaller(request: Request, deps: IdentifyDeps): Prom
     deps.log.info({ username: basic.username, tenant }, 'sign-in refused');
     throw new UnauthenticatedError('invalid credentials');
   }
+  if (check.kind === 'unverified') throw new AddressNotVerifiedError(NOT_VERIFIED_MESSAGE);
   return userCaller(check.user, { type: 'password' });
 }
 

@@ -30,6 +30,7 @@ export async function checkCredentials(db: Db, credentials: Credentials): Promis
     address: user.address,
     role: user.role,
     confirmations: user.confirmations,
+    verified: user.verified,
   };
 }
 
@@ -37,12 +38,15 @@ export async function checkCredentials(db: Db, credentials: Credentials): Promis
 export type PasswordCheck =
   | { readonly kind: 'accepted'; readonly user: User }
   | { readonly kind: 'refused' }
+  /** The right password of an account whose address is not verified yet. */
+  | { readonly kind: 'unverified' }
   | { readonly kind: 'rate-limited'; readonly retryAfterSeconds: number };
 
 /**
  * checkCredentials behind the failed-attempt limits. A locked account or client address is
  * refused before any password is checked, even a correct one, until its window ends; each
- * wrong password counts against both; a correct one clears the account's count.
+ * wrong password counts against both; a correct one clears the account's count. A correct
+ * password of a pending sign-up is `unverified`: never accepted, but not a failure either.
  */
 export async function checkPassword(
   db: Db,
@@ -63,5 +67,6 @@ export async function checkPassword(
     return { kind: 'refused' };
   }
   await limiter.recordSuccess(key);
+  if (!user.verified) return { kind: 'unverified' };
   return { kind: 'accepted', user };
 }

@@ -109,7 +109,9 @@ export async function remindUsername(
 async function accountsOf(db: Db, address: string, tenant: string | undefined): Promise<User[]> {
   const normalized = tryNormalizeAddress(address);
   if (!normalized) return [];
-  return findUsersByAddress(db, normalized, tenant, MAX_ACCOUNTS_PER_ADDRESS);
+  const found = await findUsersByAddress(db, normalized, tenant, MAX_ACCOUNTS_PER_ADDRESS);
+  // A pending sign-up gets no mail here: signing up again sends it a new verification link.
+  return found.filter((user) => user.verified);
 }
 
 function withSlash(url: string): string {

@@ -2,8 +2,10 @@ import type { Pool } from 'pg';
 import type { Logger } from '#shared';
 import { toEnumValue } from '../schema/type-defs.ts';
 import {
+  AddressNotVerifiedError,
   ForbiddenError,
   InvalidArgumentError,
+  MailRateLimitedError,
   RateLimitedError,
   SignUpClosedError,
   UnauthenticatedError,
@@ -11,11 +13,13 @@ import {
 import { normalizeAddress } from './addresses.ts';
 import { createApiToken, listApiTokens, revokeApiToken, type TokenOwner } from './api-tokens.ts';
 import { adminTenant, requireAccount, requirePlatformAdmin } from './authorize.ts';
-import { CALLER_KINDS, type Caller } from './caller.ts';
+import { CALLER_KINDS, NOT_VERIFIED_MESSAGE, type Caller } from './caller.ts';
 import { checkPassword } from './credentials.ts';
+import { hashPassword } from './passwords.ts';
 import { remindUsername, requestPasswordReset, resetPassword } from './password-reset.ts';
 import type { AccountServices } from './services.ts';
 import { createSession, deleteSession, deleteUserSessions } from './sessions.ts';
+import { mailSignUp, recordSignUp, verifyAddress } from './sign-up.ts';
 import {
   SIGN_UP_MODES,
   deregisterTenant,
@@ -92,6 +96,20 @@ export const accountQueryResolvers = {
   },
 };
 
+/**
+ * Counts one account mail to `address` from the client; throws MailRateLimitedError when either
+ * has had its allowance. Called before any look-up, so it answers alike for every address.
+ */
+async function limitMail(context: AccountContext, address: string): Promise<void> {
+  const { remoteAddress } = context;
+  const wait = await context.accounts.mailLimiter.consume({ address, remoteAddress });
+  if (wait === null) return;
+  context.log.warn({ remoteAddress, retryAfterSeconds: wait }, 'account mail limited');
+  throw new MailRateLimitedError(wait);
+}
+
+const verifyTtl = (accounts: AccountServices) => accounts.settings.verifyTtlSeconds;
+
 export const accountMutationResolvers = {
   registerTenant(_: unknown, args: { input: TenantSettings }, context: AccountContext) {
     requirePlatformAdmin(context.requireCaller());
@@ -122,10 +140,23 @@ export const accountMutationResolvers = {
       const domains = tenant.senderDomains.join(', ') || 'none';
       throw new InvalidArgumentError('address', `address must be in a sender domain: ${domains}`);
     }
-    // LIMITATION: the address is not verified by mail first, so in an OPEN tenant anyone may
-    // take any unused address of a sender domain and send as it; use INVITE where that matters.
-    const user = await createUser(context.db, tenant.id, address, password);
-    context.log.info({ tenant: tenant.id, userId: user.id }, 'signed up');
+    await limitMail(context, address);
+
+    // Hashed for every outcome, so a taken address costs the same time as a new one.
+    const passwordHash = await hashPassword(password);
+    const { db, accounts, log } = context;
+    const outcome = await recordSignUp(db, tenant, address, passwordHash, verifyTtl(accounts));
+    log.info({ tenant: tenant.id, userId: outcome.user.id, outcome: outcome.kind }, 'sign-up');
+    // Mailed after answering, like a reset link: the answer is the same for every outcome.
+    void mailSignUp(accounts.mailer, accounts.settings, outcome).catch((error: unknown) =>
+      log.error({ err: error }, 'cannot send sign-up mail'),
+    );
+    return true;
+  },
+
+  async verifyAddress(_: unknown, args: { token: string }, context: AccountContext) {
+    const user = await verifyAddress(context.db, args.token);
+    context.log.info({ tenant: user.tenant, userId: user.id }, 'address verified');
     return user;
   },
 
@@ -149,6 +180,7 @@ export const accountMutationResolvers = {
       context.log.info({ username: address, tenant }, 'sign-in refused');
       throw new UnauthenticatedError('invalid credentials');
     }
+    if (check.kind === 'unverified') throw new AddressNotVerifiedError(NOT_VERIFIED_MESSAGE);
     const ttl = context.accounts.settings.sessionTtlSeconds;
     const session = await createSession(context.db, check.user.id, ttl);
     return { token: session.token, expiresAt: session.expiresAt, user: check.user };
@@ -174,7 +206,7 @@ export const accountMutationResolvers = {
       remoteAddress: context.remoteAddress,
     });
     if (check.kind === 'rate-limited') throw new RateLimitedError(check.retryAfterSeconds);
-    if (check.kind === 'refused') {
+    if (check.kind !== 'accepted') {
       throw new InvalidArgumentError('currentPassword', 'the current password is wrong');
     }
     await setPassword(context.db, caller.userId, args.newPassword);
@@ -184,14 +216,14 @@ export const accountMutationResolvers = {
     return true;
   },
 
-  requestPasswordReset(
+  async requestPasswordReset(
     _: unknown,
     args: { address: string; tenant?: string | null },
     context: AccountContext,
   ) {
     // The mail is queued after answering, so neither the answer nor its timing tells whether
-    // the address has an account.
-    // LIMITATION: not rate-limited; a caller can make Zajoni mail one address repeatedly.
+    // the address has an account; the limit counts the address either way.
+    await limitMail(context, args.address);
     const request = { address: args.address, tenant: args.tenant ?? undefined };
     const { db, accounts, log } = context;
     void requestPasswordReset(db, accounts.mailer, accounts.settings, request).then(
@@ -211,8 +243,9 @@ export const accountMutationResolvers = {
     return true;
   },
 
-  forgotUsername(_: unknown, args: { address: string }, context: AccountContext) {
+  async forgotUsername(_: unknown, args: { address: string }, context: AccountContext) {
     // As requestPasswordReset: answered before the look-up, the same for every address.
+    await limitMail(context, args.address);
     const { db, accounts, log } = context;
     void remindUsername(db, accounts.mailer, args.address, log).catch((error: unknown) =>
       log.error({ err: error }, 'cannot send username reminder'),

@@ -6,21 +6,26 @@ import { BODY_BUCKET, ensureQueueStream, type Logger } from '#shared';
 import type { ApiConfig } from '../config.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { identifyCaller, type Caller } from './caller.ts';
+import { createMailLimiter, DEFAULT_MAIL_LIMITS, type MailLimiter } from './mail-limit.ts';
 import { createNoticeMailer, type NoticeMailer } from './notices.ts';
 import { loadPlatformAdminToken, type PlatformAdminToken } from './platform-admin-token.ts';
 import type { AccountMailSettings } from './password-reset.ts';
 import { createAuthLimiter, DEFAULT_AUTH_LIMITS, type AuthLimiter } from './rate-limit.ts';
+import type { VerificationSettings } from './sign-up.ts';
 import type { User } from './users.ts';
 
 /** What the account resolvers need besides the database. */
 export interface AccountServices {
   readonly limiter: AuthLimiter;
-  /** Queues password-reset and username mails for the tenant's relay. */
+  /** Limits the account mails a caller can cause, per target address and per client. */
+  readonly mailLimiter: MailLimiter;
+  /** Queues password-reset, username and verification mails for the tenant's relay. */
   readonly mailer: NoticeMailer;
-  readonly settings: AccountMailSettings & {
-    /** Lifetime of a signIn session, in seconds. */
-    readonly sessionTtlSeconds: number;
-  };
+  readonly settings: AccountMailSettings &
+    VerificationSettings & {
+      /** Lifetime of a signIn session, in seconds. */
+      readonly sessionTtlSeconds: number;
+    };
   /** The token from PLATFORM_ADMIN_TOKEN_FILE; undefined when that is unset. */
   readonly platformAdminToken?: PlatformAdminToken;
 }
@@ -45,10 +50,16 @@ export async function createAccountServices(
       perAddress: config.AUTH_FAILURES_PER_ADDRESS,
       windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
     }),
+    mailLimiter: createMailLimiter(pool, {
+      perAddress: config.ACCOUNT_MAILS_PER_ADDRESS,
+      perClient: config.ACCOUNT_MAILS_PER_CLIENT,
+      windowSeconds: config.ACCOUNT_MAIL_WINDOW_SECONDS,
+    }),
     mailer: createNoticeMailer(jetstream(nc), bodies, config.ACCOUNT_MAIL_FROM),
     settings: {
       consoleUrl: config.CONSOLE_URL,
       resetTtlSeconds: config.RESET_TOKEN_TTL_SECONDS,
+      verifyTtlSeconds: config.VERIFY_TOKEN_TTL_SECONDS,
       sessionTtlSeconds: config.SESSION_TTL_SECONDS,
     },
     ...(platformAdminToken ? { platformAdminToken } : {}),
@@ -59,12 +70,14 @@ export async function createAccountServices(
 export function createOfflineAccountServices(db: Pool): AccountServices {
   return {
     limiter: createAuthLimiter(db, DEFAULT_AUTH_LIMITS),
+    mailLimiter: createMailLimiter(db, DEFAULT_MAIL_LIMITS),
     mailer: {
       send: () => Promise.reject(new Error('account mail is not configured (no NATS)')),
     },
     settings: {
       consoleUrl: 'http://127.0.0.1:4000',
       resetTtlSeconds: 3600,
+      verifyTtlSeconds: 3600,
       sessionTtlSeconds: 3600,
     },
   };

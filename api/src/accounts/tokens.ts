@@ -8,6 +8,7 @@ export const TOKEN_PREFIX = {
   session: 'zjs_',
   apiToken: 'zjt_',
   passwordReset: 'zjr_',
+  addressVerification: 'zjv_',
 } as const;
 export type TokenKind = keyof typeof TOKEN_PREFIX;
 

@@ -18,6 +18,11 @@ export interface User {
   readonly role: UserRole;
   /** Whether the relay mails a confirmation for each delivered message. */
   readonly confirmations: boolean;
+  /**
+   * False for an open sign-up whose address has not been proven by the mailed link: such an
+   * account can neither sign in nor pass SMTP AUTH (see sign-up.ts).
+   */
+  readonly verified: boolean;
 }
 
 /** An account with its hash, for the credential check only. */
@@ -33,11 +38,12 @@ export interface UserRow {
   role: UserRole;
   confirmations: boolean;
   created_at: Date;
+  verified_at: Date | null;
 }
 
 /** Columns selected wherever a User is built. */
 export const USER_COLUMNS =
-  'id, tenant_id, address, password_hash, role, confirmations, created_at';
+  'id, tenant_id, address, password_hash, role, confirmations, created_at, verified_at';
 
 export function toUser(row: UserRow): User {
   return {
@@ -46,6 +52,7 @@ export function toUser(row: UserRow): User {
     address: row.address,
     role: row.role,
     confirmations: row.confirmations,
+    verified: row.verified_at !== null,
   };
 }
 

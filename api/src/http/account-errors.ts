@@ -1,5 +1,6 @@
 import type { GraphQLErrorExtensions } from 'graphql';
 import {
+  AddressNotVerifiedError,
   DuplicateTenantError,
   DuplicateUserError,
   ForbiddenError,
@@ -20,6 +21,7 @@ export const ACCOUNT_ERROR_CODES = {
   invalidToken: 'INVALID_TOKEN',
   alreadyExists: 'ALREADY_EXISTS',
   badUserInput: 'BAD_USER_INPUT',
+  addressNotVerified: 'ADDRESS_NOT_VERIFIED',
 } as const;
 
 /**
@@ -33,6 +35,9 @@ export function accountErrorExtensions(cause: unknown): GraphQLErrorExtensions |
     return { code: ACCOUNT_ERROR_CODES.rateLimited, retryAfter, http };
   }
   if (cause instanceof ForbiddenError) return { code: ACCOUNT_ERROR_CODES.forbidden };
+  if (cause instanceof AddressNotVerifiedError) {
+    return { code: ACCOUNT_ERROR_CODES.addressNotVerified };
+  }
   if (cause instanceof SignUpClosedError) return { code: ACCOUNT_ERROR_CODES.signUpClosed };
   if (cause instanceof InvalidTokenError) return { code: ACCOUNT_ERROR_CODES.invalidToken };
   if (cause instanceof DuplicateUserError || cause instanceof DuplicateTenantError) {

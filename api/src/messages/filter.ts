@@ -83,7 +83,7 @@ export function filterConditions(
   const conditions: string[] = [];
   if (filter.recipient !== undefined) {
     conditions.push(`EXISTS (SELECT 1 FROM recipients r
-      WHERE r.queue_id = m.queue_id AND lower(r.address) = lower(${p(filter.recipient)}))`);
+      WHERE r.queue_id = m.queue_id AND r.address_lower = lower(${p(filter.recipient)}))`);
   }
   if (filter.recipientDomain !== undefined) {
     conditions.push(`EXISTS (SELECT 1 FROM recipients r
@@ -103,9 +103,10 @@ export function filterConditions(
     conditions.push(`m.message_id_header = ${p(filter.messageId)}`);
   }
   if (filter.subjectPrefix !== undefined) {
-    // lower() is immutable, so the pattern folds to a constant and the prefix index applies.
-    const pattern = `${escapeLike(filter.subjectPrefix)}%`;
-    conditions.push(`lower(m.subject) LIKE lower(${p(pattern)})`);
+    // Stored lowercase columns and leakproof comparisons only: under row-level security the
+    // planner uses an index for nothing else (migration 1764979200100). starts_with() takes the
+    // prefix literally, so % and _ need no escaping.
+    conditions.push(`starts_with(m.subject_lower, lower(${p(filter.subjectPrefix)}))`);
   }
   if (filter.sender !== undefined) conditions.push(`m.sender = ${p(filter.sender)}`);
   return conditions;
@@ -131,9 +132,4 @@ function statusCondition(
     return `m.status = ${p(status)}`;
   });
   return `(${alternatives.join(' OR ')})`;
-}
-
-/** LIKE's special characters taken literally (backslash is LIKE's default escape). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

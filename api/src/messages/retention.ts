@@ -1,16 +1,20 @@
 import type { Pool } from 'pg';
 import type { Logger } from '#shared';
+import { purgeExpiredAccountRows } from '../accounts/cleanup.ts';
 import { withTenant } from '../db/tenant-scope.ts';
 
 export interface RetentionOptions {
   /** Pause between the end of one run and the start of the next (ms). */
   readonly intervalMs: number;
-  /** Messages deleted per transaction. */
+  /** Messages (and expired account rows) deleted per transaction. */
   readonly batchSize: number;
 }
 
 export interface RetentionJob {
-  /** Runs one full pass now: every tenant, batch after batch. Returns messages deleted. */
+  /**
+   * Runs one full pass now: every tenant, batch after batch, then the expired account rows
+   * (accounts/cleanup.ts). Returns the messages deleted.
+   */
   runOnce(): Promise<number>;
   /** Stops scheduling; resolves once a run in progress has finished its current batch. */
   stop(): Promise<void>;
@@ -54,6 +58,12 @@ export function startRetention(pool: Pool, log: Logger, options: RetentionOption
       if (stopping) break;
     }
     if (total > 0) retentionLog.info({ deleted: total }, 'expired transcripts deleted');
+    if (stopping) return total;
+
+    const accounts = await purgeExpiredAccountRows(pool, options.batchSize, retentionLog);
+    if (Object.values(accounts).some((n) => n > 0)) {
+      retentionLog.info({ deleted: accounts }, 'expired account rows deleted');
+    }
     return total;
   }
 

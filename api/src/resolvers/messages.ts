@@ -12,6 +12,7 @@ export const MAX_PAGE_SIZE = 100;
 
 interface MessagesArgs {
   readonly first: number;
+  readonly tenant?: string | null;
   readonly after?: string | null;
   readonly filter?: MessageFilterInput | null;
 }
@@ -22,15 +23,20 @@ interface MessageConnection {
 }
 
 /**
- * The messages a caller may see: a user's own; a tenant admin's whole tenant. Throws
- * UnauthenticatedError without a caller.
+ * The messages a caller may see: a user's own; a tenant admin's whole tenant; a platform admin's
+ * `tenant`, which it must name: row-level security admits one tenant per transaction. An account
+ * may name its own tenant only. Throws UnauthenticatedError without a caller.
  */
-// LIMITATION: a platform admin has no tenant, and row-level security needs one per transaction,
-// so the message log refuses platform admins (FORBIDDEN) until queries take a tenant argument.
-function callerScope(context: ApiContext): MessageScope {
+function callerScope(context: ApiContext, tenant: string | null | undefined): MessageScope {
   const caller = context.requireCaller();
   if (caller.kind === 'platform-admin') {
-    throw new ForbiddenError('the message log is per tenant; sign in as a tenant admin');
+    if (!tenant) {
+      throw new InvalidArgumentError('tenant', 'a platform admin must name the tenant to read');
+    }
+    return { tenant, userId: null };
+  }
+  if (tenant && tenant !== caller.tenant) {
+    throw new ForbiddenError("an account reads its own tenant's messages only");
   }
   return { tenant: caller.tenant, userId: caller.kind === 'tenant-admin' ? null : caller.userId };
 }
@@ -57,12 +63,16 @@ async function listMessages(
 /** Root fields of the message log. */
 export const messageQueryResolvers = {
   async messages(_parent: unknown, args: MessagesArgs, context: ApiContext) {
-    return listMessages(callerScope(context), args, context);
+    return listMessages(callerScope(context, args.tenant), args, context);
   },
 
   /** null when the message does not exist or the caller may not see it: the two look alike. */
-  async message(_parent: unknown, args: { queueId: string }, context: ApiContext) {
-    return context.messages.find(callerScope(context), args.queueId);
+  async message(
+    _parent: unknown,
+    args: { queueId: string; tenant?: string | null },
+    context: ApiContext,
+  ) {
+    return context.messages.find(callerScope(context, args.tenant), args.queueId);
   },
 
   async quota(_parent: unknown, _args: unknown, context: ApiContext): Promise<QuotaStatus> {
@@ -92,8 +102,8 @@ export const messageFieldResolvers = {
 
 export const subscriptionResolvers = {
   deliveryEvents: {
-    async *subscribe(_parent: unknown, _args: unknown, context: ApiContext) {
-      const scope = callerScope(context);
+    async *subscribe(_parent: unknown, args: { tenant?: string | null }, context: ApiContext) {
+      const scope = callerScope(context, args.tenant);
       for await (const event of context.messages.events(scope, context.log)) {
         yield { event, scope };
       }

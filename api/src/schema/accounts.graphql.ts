@@ -62,6 +62,11 @@ export const accountTypeDefs = /* GraphQL */ `
     Whether the relay mails a confirmation for each delivered message.
     """
     confirmations: Boolean!
+    """
+    False until the address of an open sign-up is confirmed through the mailed link; until then
+    the account can neither sign in nor send.
+    """
+    verified: Boolean!
   }
 
   type Me {
@@ -165,9 +170,15 @@ export const accountTypeDefs = /* GraphQL */ `
     """
     deregisterTenant(id: String!): Boolean!
     """
-    Create an account in a tenant whose sign-up is OPEN, for an address in its sender domains.
+    Sign up in a tenant whose sign-up is OPEN, with an address in its sender domains. Always true:
+    the address is mailed a single-use link (verifyAddress) that activates the account, or, if
+    it has an account already, a note. Signing up again sends a new link. Mails are limited.
     """
-    signUp(input: SignUpInput!): User!
+    signUp(input: SignUpInput!): Boolean!
+    """
+    Activate a signed-up account with the token from its verification link; works once.
+    """
+    verifyAddress(token: String!): User!
     """
     Check a password and open a session. Failed attempts are limited per account and address.
     """

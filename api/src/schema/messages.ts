@@ -2,10 +2,17 @@
 export const messageTypeDefs = /* GraphQL */ `
   extend type Query {
     """
-    The messages the caller may see, newest first: a user's own; a tenant admin's whole tenant.
-    first: 1 to 100 (default 20); above 100 fails with PAGE_TOO_LARGE. after: an endCursor.
+    The messages the caller may see, newest first: a user's own; a tenant admin's whole tenant;
+    a platform admin's named tenant. first: 1 to 100 (default 20); above 100 fails with
+    PAGE_TOO_LARGE. after: an endCursor. tenant: required for a platform admin (one tenant per
+    query); others may leave it out or name their own (another is FORBIDDEN).
     """
-    messages(first: Int = 20, after: String, filter: MessageFilter): MessageConnection!
+    messages(
+      first: Int = 20
+      after: String
+      filter: MessageFilter
+      tenant: String
+    ): MessageConnection!
     """
     The caller's standing in the relay's rolling quota.
     """
@@ -17,7 +24,7 @@ export const messageTypeDefs = /* GraphQL */ `
     An event each time a delivery record of a message the caller may see has been stored (over
     Server-Sent Events). Query the message as soon as the event arrives: it is committed.
     """
-    deliveryEvents: DeliveryEvent!
+    deliveryEvents(tenant: String): DeliveryEvent!
   }
 
   """

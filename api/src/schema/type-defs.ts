@@ -25,8 +25,9 @@ export const typeDefs = /* GraphQL */ `
     viewer: Viewer!
     """
     One of the caller's messages; null when it does not exist or belongs to someone else.
+    tenant: required for a platform admin; others may only name their own.
     """
-    message(queueId: ID!): Message
+    message(queueId: ID!, tenant: String): Message
   }
 
   """
