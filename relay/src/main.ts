@@ -18,7 +18,7 @@ import {
 } from '#shared';
 import { loadRelayConfig, type RelayConfig } from './config.ts';
 import { buildConfirmation, buildFailureNotice } from './confirmation/index.ts';
-import { createMxResolver, deliverToDomain } from './delivery/index.ts';
+import { createMtaStsPolicies, createMxResolver, deliverToDomain } from './delivery/index.ts';
 import { createDeliveryWorker, createQueueStore } from './queue/index.ts';
 import { createQuota } from './quota/index.ts';
 import { createSubmissionService, loadTls } from './submission/index.ts';
@@ -61,6 +61,7 @@ async function main() {
   const store = createQueueStore(js, bodies);
 
   const resolver = createMxResolver({ servers: config.dnsServers });
+  const policies = createMtaStsPolicies({ servers: config.dnsServers, log });
   const reportingMta = config.RELAY_HOSTNAME;
   const from = config.CONFIRMATION_FROM ?? `postmaster@${config.RELAY_HOSTNAME}`;
   const worker = createDeliveryWorker({
@@ -72,6 +73,7 @@ async function main() {
     deliver: (job) =>
       deliverToDomain(job, {
         resolver,
+        policies,
         port: config.DELIVERY_PORT,
         heloName: config.RELAY_HOSTNAME,
         timeouts: {

@@ -2,6 +2,13 @@ export { DEFAULT_MAX_CONNECTIONS, deliverToDomain, messageInfo } from './deliver
 export type { DeliveryJob, DeliveryOptions } from './deliver.ts';
 export { ConnectTimeoutError, DeliveryJobError } from './errors.ts';
 export { createMxResolver, DEFAULT_DNS_TIMEOUT_MS } from './mx.ts';
+export {
+  createMtaStsPolicies,
+  DEFAULT_MAX_CACHED_POLICIES,
+  DEFAULT_POLICY_FETCH_TIMEOUT_MS,
+  mxMatchesPolicy,
+} from './mta-sts.ts';
+export type { MtaStsOptions, TlsPolicySource } from './mta-sts.ts';
 export type {
   DnsClient,
   MxFailure,

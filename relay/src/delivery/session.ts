@@ -69,9 +69,21 @@ export interface SessionRequest {
   trustedCa: readonly string[];
   /** Declare BODY=8BITMIME when the server offers it (RFC 6152). */
   eightBit: boolean;
+  /**
+   * `opportunistic`: TLS when offered, never refused for it (RFC 7435). `verified`: STARTTLS with
+   * a certificate that chains to a trusted CA and names the MX host, or no transaction (MTA-STS
+   * enforce, RFC 8461 section 4.2).
+   */
+  tlsRequirement: TlsRequirement;
+  /** MTA-STS testing mode: note when the connection would have failed under enforce. */
+  auditTls: boolean;
+  /** Notes recorded before connecting (the policy that applies). */
+  notes: readonly string[];
   timeouts: SessionTimeouts;
   log: Logger;
 }
+
+export type TlsRequirement = 'opportunistic' | 'verified';
 
 /**
  * How far a session got: `unreachable` (no SMTP transaction: connect, banner or EHLO failed, so
@@ -134,9 +146,19 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     return finish(state, stage, startedAt, [], []);
   }
 
+  if (request.auditTls) auditTls(state, request.target.host);
   const { sent, refused } = await transact(conn, state, request);
   await quit(conn);
   return finish(state, 'transacted', startedAt, sent, refused);
+}
+
+/** RFC 8461 section 5: in testing mode a failure is reported, and delivery goes on. */
+function auditTls(state: SessionState, host: string) {
+  if (state.tls?.verified) return;
+  const why = state.tls
+    ? `certificate not verified for ${host} (${state.tls.verifyError ?? 'unknown error'})`
+    : 'no TLS';
+  state.recorder.remarked(`MTA-STS testing: enforce mode would refuse this connection: ${why}`);
 }
 
 /** One transaction for every recipient the server can take (RFC 5321 section 3.3). */
@@ -186,6 +208,7 @@ function headerEnd(body: Buffer): number {
 
 function createConnection(request: SessionRequest, state: SessionState): SMTPConnection {
   const { target, timeouts } = request;
+  const verified = request.tlsRequirement === 'verified';
   const logger = createTrafficLogger({
     recorder: state.recorder,
     beforeCommand: (line) => {
@@ -215,14 +238,17 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
     // SNI and the certificate's name check use the MX host name, not the address.
     servername: target.host,
     secure: false,
-    ignoreTLS: !request.startTls,
-    // RFC 3207 section 4.1: after a refused STARTTLS the client may go on in cleartext.
-    opportunisticTLS: true,
-    // RFC 7435: encrypt whenever possible, verify and record, but never refuse for it.
-    // LIMITATION: no DANE (RFC 7672) or MTA-STS (RFC 8461): a domain that asks for verified TLS
+    ignoreTLS: !request.startTls && !verified,
+    // RFC 3207 section 4.1: after a refused STARTTLS the client may go on in cleartext, unless
+    // the domain's policy requires TLS: then nodemailer fails the session instead.
+    opportunisticTLS: !verified,
+    requireTLS: verified,
+    // RFC 7435: encrypt whenever possible, verify and record, but never refuse for it; RFC 8461
+    // section 4.2: under an enforced policy a certificate that does not verify ends the session.
+    // LIMITATION: no DANE (RFC 7672): a domain that publishes TLSA records but no MTA-STS policy
     // still gets cleartext or an unverified certificate when that is all that works.
     tls: {
-      rejectUnauthorized: false,
+      rejectUnauthorized: verified,
       servername: target.host,
       ...(request.trustedCa.length > 0 ? { ca: [...rootCertificates, ...request.trustedCa] } : {}),
     },
@@ -247,6 +273,7 @@ function openSession(
 ): Promise<boolean> {
   const { ip, port } = request.target;
   const { connectMs } = request.timeouts;
+  for (const note of request.notes) state.recorder.remarked(note);
   return new Promise((resolve) => {
     let settled = false;
     const settle = (opened: boolean) => {
