@@ -1,10 +1,11 @@
 import { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { rootCertificates, TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Logger, RecipientOutcome, TlsInfo, TranscriptStep } from '#shared';
 import { createStepRecorder, describeTls, type StepRecorder } from '../transcript/index.ts';
 import { NO_CAPABILITIES, parseEhlo } from './ehlo.ts';
-import { ConnectTimeoutError } from './errors.ts';
+import { ConnectTimeoutError, EndOfDataWithheldError } from './errors.ts';
 import { createReplyTap, type ReplyTap } from './reply-tap.ts';
 import { screenRecipients } from './screen.ts';
 import { describeTlsSocket, failedTls } from './tls-info.ts';
@@ -79,6 +80,8 @@ export interface SessionRequest {
   auditTls: boolean;
   /** Notes recorded before connecting (the policy that applies). */
   notes: readonly string[];
+  /** Awaited after the body is written and before the final dot; a throw withholds the dot. */
+  beforeEndOfData: (() => Promise<void>) | null;
   timeouts: SessionTimeouts;
   log: Logger;
 }
@@ -117,6 +120,8 @@ interface SessionState {
   awaiting: { what: string; ms: number }[];
   /** What the inactivity limit now in force is for, to name a timeout. */
   waitingFor: { what: string; ms: number } | null;
+  /** beforeEndOfData failed, so the final dot was never sent. */
+  withheld: boolean;
 }
 
 /**
@@ -135,6 +140,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     seen: new WeakSet(),
     awaiting: [],
     waitingFor: null,
+    withheld: false,
   };
   const conn = createConnection(request, state);
   // Every failure is emitted as 'error' too; without a listener EventEmitter would throw it.
@@ -148,7 +154,9 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
 
   if (request.auditTls) auditTls(state, request.target.host);
   const { sent, refused } = await transact(conn, state, request);
-  await quit(conn);
+  // A withheld dot leaves the server in DATA: QUIT would be message text, so just close.
+  if (state.withheld) conn.close();
+  else await quit(conn);
   return finish(state, 'transacted', startedAt, sent, refused);
 }
 
@@ -191,7 +199,7 @@ async function transact(
     size: body.length,
     use8BitMime: request.eightBit,
   };
-  const error = await sendMessage(conn, envelope, body);
+  const error = await sendMessage(conn, envelope, messageSource(state, body, request));
   if (error) noteFailure(state, error);
   return { sent: screening.send, refused: screening.refused };
 }
@@ -390,11 +398,31 @@ function readError(error: object): {
   };
 }
 
+/**
+ * The body as nodemailer reads it: the Buffer itself, or a stream that ends (and so lets the
+ * final dot go) only once beforeEndOfData has resolved.
+ */
+function messageSource(state: SessionState, body: Buffer, request: SessionRequest) {
+  const beforeEnd = request.beforeEndOfData;
+  if (!beforeEnd) return body;
+  return Readable.from(
+    (async function* () {
+      yield body;
+      try {
+        await beforeEnd();
+      } catch (error) {
+        state.withheld = true;
+        throw new EndOfDataWithheldError({ cause: error });
+      }
+    })(),
+  );
+}
+
 /** Sends the envelope and the body; resolves with nodemailer's error, or null on success. */
 function sendMessage(
   conn: SMTPConnection,
   envelope: { from: string; to: string[]; size: number; use8BitMime: boolean },
-  body: Buffer,
+  body: Buffer | Readable,
 ): Promise<unknown> {
   // nodemailer's DataStream turns bare LF and bare CR into CRLF, stuffs a dot at the start of
   // each line (RFC 5321 section 4.5.2) and ends with CRLF.CRLF, from the Buffer as queued.
