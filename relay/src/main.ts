@@ -74,6 +74,7 @@ async function main() {
       deliverToDomain(job, {
         resolver,
         policies,
+        allowPrivateAddresses: config.DELIVERY_ALLOW_PRIVATE_ADDRESSES,
         port: config.DELIVERY_PORT,
         heloName: config.RELAY_HOSTNAME,
         timeouts: {

@@ -120,6 +120,7 @@ describe('deliverToDomain under MTA-STS policies (B17 enforce)', () => {
       policies,
       port,
       heloName: 'relay.test',
+      allowPrivateAddresses: true,
       timeouts,
       trustedCa: [ca.cert],
       log,

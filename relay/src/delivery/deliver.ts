@@ -8,6 +8,7 @@ import {
   type Transcript,
 } from '#shared';
 import { parseRemoteQueueId } from '../transcript/index.ts';
+import { internalAddressKind } from './address-filter.ts';
 import { DeliveryJobError } from './errors.ts';
 import { mxMatchesPolicy, type TlsPolicySource } from './mta-sts.ts';
 import type { MxHost, MxResolution, MxResolver } from './mx.ts';
@@ -39,6 +40,8 @@ export interface DeliveryJob {
    * transcripts say that the server may already hold a copy.
    */
   possibleDuplicate?: boolean;
+  /** Awaited before each final dot; when it throws, the dot is not sent. */
+  beforeEndOfData?: () => Promise<void>;
 }
 
 export interface DeliveryOptions {
@@ -58,6 +61,11 @@ export interface DeliveryOptions {
   maxConnections?: number;
   /** Where recipient domains' TLS policies come from (MTA-STS); none applies when absent. */
   policies?: TlsPolicySource;
+  /**
+   * Deliver to loopback, private, link-local, unspecified and multicast addresses too; default
+   * false, so that an MX record cannot make the relay reach its own network. Local runs only.
+   */
+  allowPrivateAddresses?: boolean;
   log: Logger;
 }
 
@@ -100,7 +108,14 @@ export async function deliverToDomain(
     return [policyRefusal(context, resolution.hosts, startedAt)];
   }
 
-  const transcripts = await deliverToHosts(context, hosts);
+  // A relay must not be a way into its own network: internal addresses are never connected to.
+  const reachable = options.allowPrivateAddresses ? hosts : publicAddressesOnly(hosts);
+  if (reachable.length === 0) {
+    log.warn({ hosts }, 'MX hosts resolve only to internal addresses');
+    return [internalOnlyRefusal(context, hosts, startedAt)];
+  }
+
+  const transcripts = await deliverToHosts(context, reachable);
   const last = transcripts.at(-1);
   log.info({ outcome: last?.outcome, connections: transcripts.length }, 'delivery attempt done');
   return transcripts;
@@ -139,11 +154,14 @@ async function deliverToHosts(
   return transcripts;
 }
 
-/**
- * Every address of every host, hosts in MX order (RFC 5321 section 5.1).
- * LIMITATION: addresses are not filtered, so a domain whose MX points at loopback or private
- * addresses makes the relay connect inside its own network; a firewall must stop that.
- */
+/** The hosts with their internal addresses removed, and hosts left without any dropped. */
+function publicAddressesOnly(hosts: readonly MxHost[]): MxHost[] {
+  return hosts
+    .map((h) => ({ ...h, addresses: h.addresses.filter((ip) => !internalAddressKind(ip)) }))
+    .filter((h) => h.addresses.length > 0);
+}
+
+/** Every address of every host, hosts in MX order (RFC 5321 section 5.1). */
 function listTargets(hosts: readonly MxHost[], port: number): SessionTarget[] {
   return hosts.flatMap((h) =>
     h.addresses.map((ip) => ({ host: h.host, ip, port, preference: h.preference })),
@@ -200,6 +218,7 @@ function sessionRequest(
     body: job.body,
     eightBit: job.entry.body === '8bitmime',
     trustedCa: options.trustedCa ?? [],
+    beforeEndOfData: job.beforeEndOfData ?? null,
     tlsRequirement: policy?.mode === 'enforce' ? ('verified' as const) : ('opportunistic' as const),
     auditTls: policy?.mode === 'testing',
     notes,
@@ -295,6 +314,41 @@ function policyRefusal(
       remoteQueueId: null,
     })),
     outcome: 'deferred',
+    finalReply: null,
+    remoteQueueId: null,
+    error: reason,
+  };
+}
+
+/**
+ * Every address of every MX host is internal: a permanent failure (RFC 3463 X.4.4, unable to
+ * route), since the relay will not connect there however often it tries.
+ */
+function internalOnlyRefusal(
+  context: AttemptContext,
+  hosts: readonly MxHost[],
+  startedAt: Date,
+): Transcript {
+  const listed = hosts
+    .map(
+      (h) =>
+        `${h.host} [${h.addresses.map((ip) => `${ip} ${internalAddressKind(ip)}`).join(', ')}]`,
+    )
+    .join('; ');
+  const reason = `5.4.4 the mail servers of ${context.job.domain} have only internal addresses, which the relay does not deliver to: ${listed}`;
+  return {
+    ...recordHeader(context, 0, startedAt, new Date()),
+    mx: null,
+    tls: null,
+    steps: [],
+    recipients: context.job.recipients.map((address) => ({
+      address,
+      status: 'bounced',
+      reply: null,
+      reason,
+      remoteQueueId: null,
+    })),
+    outcome: 'bounced',
     finalReply: null,
     remoteQueueId: null,
     error: reason,

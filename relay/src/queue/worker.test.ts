@@ -124,7 +124,13 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
       results,
       // Both scripted servers listen on the same port, on two loopback addresses.
       deliver: (job) =>
-        deliverToDomain(job, { resolver, port: recipientMx.port, heloName: 'relay.test', log }),
+        deliverToDomain(job, {
+          resolver,
+          port: recipientMx.port,
+          heloName: 'relay.test',
+          allowPrivateAddresses: true,
+          log,
+        }),
       buildConfirmation: (input) => buildConfirmation({ ...input, ...receiptOptions }),
       buildFailureNotice: (input) => buildFailureNotice({ ...input, ...receiptOptions }),
       concurrency: 1,
