@@ -22,7 +22,8 @@ const holder: { mx?: ScriptedMx } = {};
 let silenced = 0;
 const script = basicScript({});
 script.endOfData = (connection) => {
-  const commands = holder.mx?.connections[connection]?.commands ?? [];
+  // The transaction being ended: connections are reused, so not every command of the connection.
+  const commands = holder.mx?.connections[connection]?.envelopes.at(-1) ?? [];
   if (commands.includes(`RCPT TO:<${SILENT}>`) && silenced++ === 0) return [];
   return [`250 2.0.0 Ok: queued as MX${connection}`];
 };

@@ -18,7 +18,12 @@ import {
 } from '#shared';
 import { loadRelayConfig, type RelayConfig } from './config.ts';
 import { buildConfirmation, buildFailureNotice } from './confirmation/index.ts';
-import { createMtaStsPolicies, createMxResolver, deliverToDomain } from './delivery/index.ts';
+import {
+  createConnectionPool,
+  createMtaStsPolicies,
+  createMxResolver,
+  deliverToDomain,
+} from './delivery/index.ts';
 import { createDeliveryWorker, createQueueStore } from './queue/index.ts';
 import { createQuota } from './quota/index.ts';
 import { createSubmissionService, loadTls } from './submission/index.ts';
@@ -62,6 +67,7 @@ async function main() {
 
   const resolver = createMxResolver({ servers: config.dnsServers });
   const policies = createMtaStsPolicies({ servers: config.dnsServers, log });
+  const pool = createConnectionPool({ log });
   const reportingMta = config.RELAY_HOSTNAME;
   const from = config.CONFIRMATION_FROM ?? `postmaster@${config.RELAY_HOSTNAME}`;
   const worker = createDeliveryWorker({
@@ -75,6 +81,7 @@ async function main() {
         resolver,
         policies,
         allowPrivateAddresses: config.DELIVERY_ALLOW_PRIVATE_ADDRESSES,
+        pool,
         port: config.DELIVERY_PORT,
         heloName: config.RELAY_HOSTNAME,
         timeouts: {
@@ -138,6 +145,7 @@ async function main() {
     log.info({ signal }, 'shutting down');
     await submission.close();
     await worker.stop();
+    await pool.close();
     await nc.drain();
     process.exit(0);
   };

@@ -9,6 +9,7 @@ import {
 } from '#shared';
 import { parseRemoteQueueId } from '../transcript/index.ts';
 import { internalAddressKind } from './address-filter.ts';
+import type { ConnectionPool } from './connection-pool.ts';
 import { DeliveryJobError } from './errors.ts';
 import { mxMatchesPolicy, type TlsPolicySource } from './mta-sts.ts';
 import type { MxHost, MxResolution, MxResolver } from './mx.ts';
@@ -66,6 +67,8 @@ export interface DeliveryOptions {
    * false, so that an MX record cannot make the relay reach its own network. Local runs only.
    */
   allowPrivateAddresses?: boolean;
+  /** Keeps connections open between messages to the same server; each opens its own if absent. */
+  pool?: ConnectionPool;
   log: Logger;
 }
 
@@ -121,8 +124,6 @@ export async function deliverToDomain(
   return transcripts;
 }
 
-// LIMITATION: no connection reuse: every job opens its own connections, so several messages to
-// one domain cost one TCP and TLS setup each, and a server limiting connections may defer some.
 async function deliverToHosts(
   context: AttemptContext,
   hosts: readonly MxHost[],
@@ -219,6 +220,7 @@ function sessionRequest(
     eightBit: job.entry.body === '8bitmime',
     trustedCa: options.trustedCa ?? [],
     beforeEndOfData: job.beforeEndOfData ?? null,
+    pool: options.pool ?? null,
     tlsRequirement: policy?.mode === 'enforce' ? ('verified' as const) : ('opportunistic' as const),
     auditTls: policy?.mode === 'testing',
     notes,

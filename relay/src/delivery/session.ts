@@ -2,9 +2,10 @@ import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { rootCertificates, TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { Logger, RecipientOutcome, TlsInfo, TranscriptStep } from '#shared';
+import type { Logger, RecipientOutcome, Reply, TlsInfo, TranscriptStep } from '#shared';
 import { createStepRecorder, describeTls, type StepRecorder } from '../transcript/index.ts';
 import { NO_CAPABILITIES, parseEhlo } from './ehlo.ts';
+import type { ConnectionPool, Reusable } from './connection-pool.ts';
 import { ConnectTimeoutError, EndOfDataWithheldError } from './errors.ts';
 import { createReplyTap, type ReplyTap } from './reply-tap.ts';
 import { screenRecipients } from './screen.ts';
@@ -82,6 +83,8 @@ export interface SessionRequest {
   notes: readonly string[];
   /** Awaited after the body is written and before the final dot; a throw withholds the dot. */
   beforeEndOfData: (() => Promise<void>) | null;
+  /** Where a connection is taken from and given back to for the next message; null: none. */
+  pool: ConnectionPool | null;
   timeouts: SessionTimeouts;
   log: Logger;
 }
@@ -131,9 +134,34 @@ interface SessionState {
  */
 export async function runSession(request: SessionRequest): Promise<SessionResult> {
   const startedAt = new Date();
-  const state: SessionState = {
+  const reused = takeReusable(request);
+  const state = createState(reused?.tap ?? createReplyTap());
+  for (const note of request.notes) state.recorder.remarked(note);
+
+  let channel = reused && (await resume(reused, state, request)) ? reused : null;
+  if (!channel) {
+    channel = openChannel(request, state);
+    const opened = await openSession(channel.conn, state, request);
+    if (!opened) {
+      channel.tap.detach();
+      const stage = state.tlsFailed ? 'tls-failed' : 'unreachable';
+      return finish(state, stage, startedAt, [], []);
+    }
+    channel.tls = state.tls;
+    channel.ehlo = lastEhlo(state);
+  }
+
+  if (request.auditTls) auditTls(state, request.target.host);
+  const { sent, refused } = await transact(channel, state, request);
+  channel.messages += 1;
+  await release(channel, state, request);
+  return finish(state, 'transacted', startedAt, sent, refused);
+}
+
+function createState(tap: ReplyTap): SessionState {
+  return {
     recorder: createStepRecorder(),
-    tap: createReplyTap(),
+    tap,
     tls: null,
     tlsFailed: false,
     error: null,
@@ -142,22 +170,110 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     waitingFor: null,
     withheld: false,
   };
-  const conn = createConnection(request, state);
+}
+
+/** A connection open to a server: one per TCP connection, recording into one session at a time. */
+interface Channel extends Reusable {
+  conn: SMTPConnection;
+  tap: ReplyTap;
+  /** The session the connection records into now; `idle` while in the pool. */
+  binding: { state: SessionState };
+  idle: SessionState;
+  messages: number;
+  closed: boolean;
+  tls: TlsInfo | null;
+  /** The EHLO reply in force: what the server offers (RFC 5321 section 4.1.1.1). */
+  ehlo: Reply | null;
+}
+
+/** What may share a connection: same address, port, MX name, TLS requirement and EHLO name. */
+function reuseKey(request: SessionRequest): string {
+  const { ip, port, host } = request.target;
+  const tls = request.startTls ? request.tlsRequirement : 'cleartext';
+  return `${ip}|${port}|${host.toLowerCase()}|${tls}|${request.heloName}`;
+}
+
+function takeReusable(request: SessionRequest): Channel | null {
+  const taken = request.pool?.take(reuseKey(request)) ?? null;
+  return taken ? (taken as Channel) : null;
+}
+
+function openChannel(request: SessionRequest, state: SessionState): Channel {
+  const idle = createState(state.tap);
+  const binding = { state };
+  const conn = createConnection(request, binding);
+  const channel: Channel = {
+    key: reuseKey(request),
+    id: request.pool?.nextId() ?? 0,
+    conn,
+    tap: state.tap,
+    binding,
+    idle,
+    messages: 0,
+    closed: false,
+    tls: null,
+    ehlo: null,
+    park: () => {
+      binding.state = idle;
+      const socket: unknown = conn._socket;
+      if (socket instanceof Socket) socket.setTimeout(0);
+    },
+    retire: () => quit(conn).then(() => channel.tap.detach()),
+  };
   // Every failure is emitted as 'error' too; without a listener EventEmitter would throw it.
-  conn.on('error', (error: unknown) => noteFailure(state, error));
+  conn.on('error', (error: unknown) => noteFailure(binding.state, error));
+  conn.once('end', () => {
+    channel.closed = true;
+    request.pool?.forget(channel);
+  });
+  return channel;
+}
 
-  const opened = await openSession(conn, state, request);
-  if (!opened) {
-    const stage = state.tlsFailed ? 'tls-failed' : 'unreachable';
-    return finish(state, stage, startedAt, [], []);
-  }
+/**
+ * Binds a pooled connection to this session and resets it with RSET (RFC 5321 section 4.1.1.5),
+ * so the next MAIL starts a new transaction. False when the connection is no longer usable: the
+ * caller opens a new one, recorded in the same transcript.
+ */
+async function resume(channel: Channel, state: SessionState, request: SessionRequest) {
+  channel.binding.state = state;
+  state.tls = channel.tls;
+  state.recorder.remarked(
+    `reusing connection ${channel.id} to ${request.target.ip}:${request.target.port}: ` +
+      `${channel.messages} message(s) sent on it before; TLS ${describeTls(channel.tls)}`,
+  );
+  // Anything the server said while the connection was idle is not a reply to this session.
+  while (channel.tap.take()) continue;
+  const error = await new Promise<unknown>((resolve) =>
+    channel.conn.reset((e) => resolve(e ?? null)),
+  );
+  if (!error) return true;
+  state.recorder.remarked(`reused connection ${channel.id} failed (${describeError(error)})`);
+  channel.conn.close();
+  channel.tap.detach();
+  Object.assign(state, createState(createReplyTap()), { recorder: state.recorder });
+  return false;
+}
 
-  if (request.auditTls) auditTls(state, request.target.host);
-  const { sent, refused } = await transact(conn, state, request);
+/**
+ * Gives the connection to the pool when its last transaction ended with every command answered
+ * and no failure; anything else (a withheld dot, a lost reply) is never reused: QUIT, or close.
+ */
+async function release(channel: Channel, state: SessionState, request: SessionRequest) {
+  const settled = !state.error && !state.withheld && state.awaiting.length === 0;
+  if (settled && !channel.closed && request.pool?.keep(channel)) return;
   // A withheld dot leaves the server in DATA: QUIT would be message text, so just close.
-  if (state.withheld) conn.close();
-  else await quit(conn);
-  return finish(state, 'transacted', startedAt, sent, refused);
+  if (state.withheld) channel.conn.close();
+  else await quit(channel.conn);
+  channel.tap.detach();
+}
+
+function lastEhlo(state: SessionState): Reply | null {
+  const step = state.recorder.steps().findLast((s) => s.kind === 'ehlo' || s.kind === 'helo');
+  return step?.kind === 'ehlo' ? step.reply : null;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** RFC 8461 section 5: in testing mode a failure is reported, and delivery goes on. */
@@ -171,19 +287,18 @@ function auditTls(state: SessionState, host: string) {
 
 /** One transaction for every recipient the server can take (RFC 5321 section 3.3). */
 async function transact(
-  conn: SMTPConnection,
+  channel: Channel,
   state: SessionState,
   request: SessionRequest,
 ): Promise<{ sent: string[]; refused: RecipientOutcome[] }> {
   const { sender, body } = request;
-  const ehlo = state.recorder.steps().findLast((s) => s.kind === 'ehlo' || s.kind === 'helo');
   const screening = screenRecipients({
     sender,
     recipients: request.recipients,
     size: body.length,
     utf8Headers: hasHighBytes(body.subarray(0, headerEnd(body))),
     eightBit: hasHighBytes(body),
-    capabilities: ehlo?.kind === 'ehlo' ? parseEhlo(ehlo.reply) : NO_CAPABILITIES,
+    capabilities: channel.ehlo ? parseEhlo(channel.ehlo) : NO_CAPABILITIES,
     server: `${request.target.host} [${request.target.ip}]`,
   });
   for (const refused of screening.refused) {
@@ -199,7 +314,7 @@ async function transact(
     size: body.length,
     use8BitMime: request.eightBit,
   };
-  const error = await sendMessage(conn, envelope, messageSource(state, body, request));
+  const error = await sendMessage(channel.conn, envelope, messageSource(state, body, request));
   if (error) noteFailure(state, error);
   return { sent: screening.send, refused: screening.refused };
 }
@@ -214,17 +329,22 @@ function headerEnd(body: Buffer): number {
   return end === -1 ? body.length : end;
 }
 
-function createConnection(request: SessionRequest, state: SessionState): SMTPConnection {
+function createConnection(
+  request: SessionRequest,
+  binding: { state: SessionState },
+): SMTPConnection {
   const { target, timeouts } = request;
   const verified = request.tlsRequirement === 'verified';
   const logger = createTrafficLogger({
-    recorder: state.recorder,
+    recorder: () => binding.state.recorder,
     beforeCommand: (line) => {
+      const { state } = binding;
       completeTls(conn, state);
       state.awaiting.push(commandTimeout(line, timeouts));
       applyTimeout(conn, state, timeouts);
     },
     afterReply: (text) => {
+      const { state } = binding;
       state.awaiting.shift();
       // RFC 5321 4.5.3.2.5: while the message is written, a stalled write is what is limited.
       const writing = text.startsWith('354') && state.awaiting.length === 0;
@@ -232,11 +352,12 @@ function createConnection(request: SessionRequest, state: SessionState): SMTPCon
       applyTimeout(conn, state, timeouts, writing ? data : null);
     },
     messageWritten: () => {
+      const { state } = binding;
       state.awaiting.push({ what: 'the reply to the final dot', ms: timeouts.endOfDataMs });
       applyTimeout(conn, state, timeouts);
     },
-    connected: () => tapSocket(conn, state),
-    rawReply: () => state.tap.take(),
+    connected: () => tapSocket(conn, binding.state),
+    rawReply: () => binding.state.tap.take(),
     log: request.log,
   });
   const conn = new SMTPConnection({
@@ -281,7 +402,6 @@ function openSession(
 ): Promise<boolean> {
   const { ip, port } = request.target;
   const { connectMs } = request.timeouts;
-  for (const note of request.notes) state.recorder.remarked(note);
   return new Promise((resolve) => {
     let settled = false;
     const settle = (opened: boolean) => {
@@ -452,7 +572,6 @@ function finish(
   sent: string[],
   refused: RecipientOutcome[],
 ): SessionResult {
-  state.tap.detach();
   const steps = state.recorder.finish();
   const { tls, error } = state;
   return { stage, startedAt, endedAt: new Date(), steps, tls, error, sent, refused };
