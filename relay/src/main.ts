@@ -67,6 +67,7 @@ async function main() {
 
   const resolver = createMxResolver({ servers: config.dnsServers });
   const policies = createMtaStsPolicies({ servers: config.dnsServers, log });
+  // LIMITATION: the pool's limits (2 idle per server, 20 messages, 5 s) are not settings yet.
   const pool = createConnectionPool({ log });
   const reportingMta = config.RELAY_HOSTNAME;
   const from = config.CONFIRMATION_FROM ?? `postmaster@${config.RELAY_HOSTNAME}`;

@@ -48,6 +48,9 @@ const LISTS = INTERNAL_ADDRESS_KINDS.map((kind) => {
 });
 
 /**
+ * LIMITATION: addresses are judged by their ranges only, so a public address that routes into
+ * the relay's own network (a NAT hairpin, say) is still connected to; a firewall backs this up.
+ *
  * The internal kind of an IP address, or null for an address on the public internet. IPv4-mapped
  * IPv6 addresses (`::ffff:127.0.0.1`) are judged by their IPv4 address.
  */

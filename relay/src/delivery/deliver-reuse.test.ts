@@ -5,7 +5,7 @@ import { createConnectionPool, type ConnectionPool } from './connection-pool.ts'
 import { deliverToDomain, type DeliveryJob } from './deliver.ts';
 import { staticResolver } from './testing/fake-resolver.ts';
 import { makeJob } from './testing/job.ts';
-import { basicScript, startScriptedMx, type ScriptedMx } from './testing/scripted-mx.ts';
+import { basicScript, CLOSE, startScriptedMx, type ScriptedMx } from './testing/scripted-mx.ts';
 
 const log = createLogger('delivery-test', process.env.LOG_LEVEL ?? 'silent');
 const resolver = staticResolver([{ host: 'mx.test', preference: 10, addresses: ['127.0.0.1'] }]);
@@ -97,6 +97,30 @@ describe('deliverToDomain reusing connections', () => {
     assert.equal(mx.connections.length, 2, 'a new connection for the second message');
     assert.equal(mx.connections[0]?.commands.includes('RSET'), false);
     assert.deepEqual([second?.steps[0]?.kind, second?.outcome], ['connect', 'delivered']);
+  });
+
+  it('opens a new connection, in the same transcript, when the reused one refuses RSET', async () => {
+    const script = basicScript({
+      overrides: (c) => (c === 'RSET' ? ['421 4.4.2 mx.test closing', CLOSE] : undefined),
+    });
+    const { mx, pool, deliver } = await setUp(script);
+    await deliver(makeJob({ recipients: ['bob@example.net'] }));
+    const [second, ...rest] = await deliver(makeJob({ recipients: ['carol@example.net'] }));
+    await pool.close();
+
+    assert.equal(rest.length, 0);
+    assert.deepEqual(
+      second?.steps.map((s) => s.kind),
+      ['note', 'rset', 'note', 'connect', 'banner', 'ehlo', 'mail', 'rcpt', 'data', 'message'],
+    );
+    assert.equal(second?.steps[1]?.reply?.code, 421);
+    assert.match(second?.steps[2]?.note ?? '', /^reused connection 1 failed/);
+    assert.deepEqual([second?.outcome, second?.error], ['delivered', null]);
+    assert.equal(mx.connections.length, 2);
+    assert.deepEqual(
+      mx.connections.map((c) => c.messages.length),
+      [1, 1],
+    );
   });
 
   it('closes a connection once it has carried the most messages allowed', async () => {

@@ -301,6 +301,8 @@ async function roundsSoFar(
 /**
  * Saves a round's result, trying again with a growing wait for as long as it fails (NATS away),
  * until the worker stops. The deliveries are done: only their record is at stake.
+ * LIMITATION: while NATS is away the entry's heartbeat fails too, so past the ack wait JetStream
+ * hands the entry out again and it is sent a second time, flagged possibleDuplicate.
  */
 async function saveResult(
   context: RoundContext,
