@@ -86,6 +86,13 @@ const MESSAGE_QUERY = /* GraphQL */ `
           enhanced
           lines
         }
+        policy {
+          kind
+          mode
+          id
+          mx
+        }
+        possibleDuplicate
         steps {
           kind
           at
@@ -197,7 +204,11 @@ describe('GraphQL API', () => {
   });
 
   it('serves a transcript published twice as one attempt to the user who sent it', async () => {
-    const record = buildTranscript({ queueId: 'Q-MAIN', attemptId: 'Q-MAIN.1' });
+    const record = {
+      ...buildTranscript({ queueId: 'Q-MAIN', attemptId: 'Q-MAIN.1' }),
+      policy: { kind: 'mta-sts', mode: 'enforce', id: '20260101', mx: ['*.example.net'] },
+      possibleDuplicate: true,
+    } as const;
     const js = jetstream(nc);
     await js.publish(transcriptSubject('acme'), JSON.stringify(record), {
       msgID: record.attemptId,
@@ -256,6 +267,8 @@ describe('GraphQL API', () => {
       mx: record.mx,
       tls: record.tls,
       finalReply: { code: 250, enhanced: '2.0.0', lines: ['250 2.0.0 Ok: queued as 4XyZ123'] },
+      policy: { kind: 'mta-sts', mode: 'enforce', id: '20260101', mx: ['*.example.net'] },
+      possibleDuplicate: true,
     });
     assert.deepEqual(
       steps.map((s) => s.kind),

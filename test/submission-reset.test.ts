@@ -10,6 +10,11 @@ import { openRaw } from './support/raw-smtp.ts';
 // submission layer does with a transaction cut short.
 
 const USER = { id: 'u1', address: 'alice@sender.test', tenant: 'acme', confirmations: true };
+// Each connection takes about 100 ms: smtp-server 3.21 waits a fixed 100 ms before its greeting
+// to catch clients that talk first (connectionReady in its smtp-connection.js). That wait is not
+// configurable and guards real users' sessions too, so it stays. The reverse lookup of the
+// client's address, for the Received header, answers at once on loopback; smtp-server bounds it
+// at 1.5 s elsewhere.
 const REPETITIONS = 1_000;
 
 describe('client resets mid-DATA, repeated', () => {

@@ -19,4 +19,10 @@ describe('relay configuration', () => {
       'relay.example.net',
     );
   });
+
+  it('refuses internal MX addresses unless DELIVERY_ALLOW_PRIVATE_ADDRESSES is true', () => {
+    assert.equal(loadRelayConfig(BASE).DELIVERY_ALLOW_PRIVATE_ADDRESSES, false);
+    const allowed = loadRelayConfig({ ...BASE, DELIVERY_ALLOW_PRIVATE_ADDRESSES: 'true' });
+    assert.equal(allowed.DELIVERY_ALLOW_PRIVATE_ADDRESSES, true);
+  });
 });

@@ -44,6 +44,12 @@ const relayEnvSchema = z.object({
   QUOTA_WINDOW_MS: envPositiveInt(DAY_MS),
   /** Port recipients' servers are reached on; 25 except in local runs and tests. */
   DELIVERY_PORT: envPort(25),
+  /**
+   * Deliver to MX addresses that are loopback, private (RFC 1918, ULA), link-local, unspecified
+   * or multicast. Off by default, so that an MX record cannot reach the relay's own network
+   * (those recipients fail with 5.4.4); local runs and tests turn it on.
+   */
+  DELIVERY_ALLOW_PRIVATE_ADDRESSES: envFlag(false),
   /** DNS servers for MX look-ups (ip or ip:port, comma-separated); the system's when empty. */
   DNS_SERVERS: z.string().default(''),
   /** Parallel deliveries per relay process. */

@@ -22,7 +22,12 @@ import {
 } from '#shared';
 import { loadRelayConfig, type RelayConfig } from './config.ts';
 import { buildConfirmation, buildFailureNotice } from './confirmation/index.ts';
-import { createMxResolver, deliverToDomain } from './delivery/index.ts';
+import {
+  createConnectionPool,
+  createMtaStsPolicies,
+  createMxResolver,
+  deliverToDomain,
+} from './delivery/index.ts';
 import { createLivePolicy, type LivePolicy, type RelayLimits } from './policy/index.ts';
 import { createDeliveryWorker, createQueueStore } from './queue/index.ts';
 import { createQuota } from './quota/index.ts';
@@ -77,6 +82,9 @@ async function main() {
   const metrics = createRelayMetrics(config.TENANT, () => readQueueDepth(jsm, config.TENANT));
 
   const resolver = traceResolver(createMxResolver({ servers: config.dnsServers }));
+  const policies = createMtaStsPolicies({ servers: config.dnsServers, log });
+  // LIMITATION: the pool's limits (2 idle per server, 20 messages, 5 s) are not settings yet.
+  const pool = createConnectionPool({ log });
   const reportingMta = config.RELAY_HOSTNAME;
   const from = config.CONFIRMATION_FROM ?? `postmaster@${config.RELAY_HOSTNAME}`;
   const worker = createDeliveryWorker({
@@ -89,6 +97,9 @@ async function main() {
       traceDomainDelivery(job, metrics, () =>
         deliverToDomain(job, {
           resolver,
+          policies,
+          allowPrivateAddresses: config.DELIVERY_ALLOW_PRIVATE_ADDRESSES,
+          pool,
           port: config.DELIVERY_PORT,
           heloName: config.RELAY_HOSTNAME,
           timeouts: {
@@ -176,6 +187,7 @@ async function main() {
     policy.close();
     await worker.stop();
     await metricsServer?.close();
+    await pool.close();
     await nc.drain();
     // Exports the spans still buffered; the process exits right after.
     await telemetry.shutdown().catch(() => undefined);

@@ -27,6 +27,14 @@ export interface HostRecord {
   readonly addresses: readonly string[];
 }
 
+/** A TXT record with one string, e.g. `_mta-sts.recipient.test` `v=STSv1; id=1`. */
+export interface TxtRecord {
+  /** At or under the zone's domain. */
+  readonly name: string;
+  /** Printable ASCII without a comma (dnsmasq splits strings there), up to 255 characters. */
+  readonly text: string;
+}
+
 /**
  * A domain answered only from its records: any other name at or under it gets NXDOMAIN (and a
  * known name asked for a type it lacks gets NODATA). Names outside every zone get REFUSED.
@@ -36,6 +44,7 @@ export interface DnsZone {
   readonly domain: string;
   readonly mx?: readonly MxRecord[];
   readonly hosts?: readonly HostRecord[];
+  readonly txt?: readonly TxtRecord[];
 }
 
 export interface DnsOptions {
@@ -175,6 +184,7 @@ function zoneArgs(zones: readonly DnsZone[]): string[] {
     ...(zone.hosts ?? []).map(
       (host) => `--host-record=${[host.name, ...host.addresses].join(',')}`,
     ),
+    ...(zone.txt ?? []).map((txt) => `--txt-record=${txt.name},${txt.text}`),
   ]);
 }
 
@@ -203,6 +213,7 @@ function validateZones(zones: readonly DnsZone[]): string[] {
     return [
       ...(zone.mx ?? []).flatMap((mx) => validateMx(zone.domain, mx)),
       ...(zone.hosts ?? []).flatMap((host) => validateHost(zone.domain, host)),
+      ...(zone.txt ?? []).flatMap((txt) => validateTxt(zone.domain, txt)),
     ];
   });
 }
@@ -227,6 +238,15 @@ function validateHost(zone: string, host: HostRecord): string[] {
   if (host.addresses.length === 0) problems.push(`${label}: no addresses`);
   for (const address of host.addresses) {
     if (isIP(address) === 0) problems.push(`${label}: ${address} is not an IP address`);
+  }
+  return problems;
+}
+
+function validateTxt(zone: string, txt: TxtRecord): string[] {
+  const label = `TXT ${txt.name}`;
+  const problems = nameProblems(zone, txt.name, label);
+  if (!/^[\x20-\x7e]{0,255}$/.test(txt.text) || txt.text.includes(',')) {
+    problems.push(`${label}: text must be printable ASCII without commas, up to 255 characters`);
   }
   return problems;
 }

@@ -101,6 +101,8 @@ export async function startRelayProcess(
     SUBMISSIONS_PORT: String(settings.submissionsPort),
     RELAY_SELF_SIGNED: 'true',
     DELIVERY_PORT: String(settings.deliveryPort),
+    // Every peer of a local stack listens on loopback.
+    DELIVERY_ALLOW_PRIVATE_ADDRESSES: 'true',
     DNS_SERVERS: settings.dnsServer,
     ...settings.extraEnv,
   };

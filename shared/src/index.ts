@@ -15,6 +15,7 @@ export {
 } from './subjects.ts';
 export {
   ATTEMPT_OUTCOMES,
+  POLICY_MODES,
   RECIPIENT_STATUSES,
   STEP_KINDS,
   TRANSCRIPT_SCHEMA_VERSION,
@@ -24,11 +25,13 @@ export {
 export type {
   AttemptOutcome,
   MessageInfo,
+  PolicyMode,
   RecipientOutcome,
   RecipientStatus,
   Reply,
   StepKind,
   TlsInfo,
+  TlsPolicy,
   Transcript,
   TranscriptStep,
 } from './transcript.ts';

@@ -43,12 +43,15 @@ export const STEP_KINDS = [
   'quit',
   'command',
   'error',
+  'note',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /**
  * One exchange of the conversation. A step holds what the relay sent (`command`), what came back
- * (`reply`), or a `note` for events without SMTP text (TCP connect, TLS handshake, errors).
+ * (`reply`), or a `note` for events without SMTP text (TCP connect, TLS handshake, errors). A
+ * `note` step records what the relay decided without the server (the TLS policy that applied, a
+ * reused connection).
  */
 export const stepSchema = z.object({
   kind: z.enum(STEP_KINDS),
@@ -120,6 +123,24 @@ export const mxSchema = z.object({
   preference: z.number().int().nullable(),
 });
 
+export const POLICY_MODES = ['enforce', 'testing'] as const;
+export type PolicyMode = (typeof POLICY_MODES)[number];
+
+/**
+ * The recipient domain's TLS policy that applied to a connection: an MTA-STS policy (RFC 8461)
+ * in `enforce` mode (TLS with a verified certificate, from an MX the policy names, or no
+ * delivery) or `testing` mode (delivered as usual; a would-be failure is noted in the steps).
+ */
+export const policySchema = z.object({
+  kind: z.literal('mta-sts'),
+  mode: z.enum(POLICY_MODES),
+  /** The policy's id from the `_mta-sts` TXT record. */
+  id: z.string(),
+  /** The policy's `mx` patterns, as published (`*.example.net` matches one label). */
+  mx: z.array(z.string()),
+});
+export type TlsPolicy = z.infer<typeof policySchema>;
+
 export const ATTEMPT_OUTCOMES = ['delivered', 'partial', 'deferred', 'bounced'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
@@ -156,6 +177,13 @@ export const transcriptSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{32}$/)
     .optional(),
+  /** The domain's TLS policy when it had one; null (or absent in older records) when not. */
+  policy: policySchema.nullable().default(null),
+  /**
+   * An earlier run of this attempt sent the message to its end of data and its outcome was
+   * never saved (the relay stopped): the server may hold a copy from that run as well.
+   */
+  possibleDuplicate: z.boolean().default(false),
 });
 export type Transcript = z.infer<typeof transcriptSchema>;
 

@@ -162,12 +162,14 @@ export async function startScriptedStack(options: {
   }
 }
 
-/** Messages the scripted MX received for `recipient` (in RCPT TO), in arrival order. */
+/**
+ * Messages the scripted MX received for `recipient` (in their own transaction's RCPT TO), in
+ * arrival order; a connection may carry several messages.
+ */
 export function messagesFor(mx: ScriptedMx, recipient: string): Buffer[] {
+  const rcpt = `rcpt to:<${recipient.toLowerCase()}>`;
   return mx.connections.flatMap((c) =>
-    c.commands.some((line) => line.toLowerCase() === `rcpt to:<${recipient.toLowerCase()}>`)
-      ? c.messages
-      : [],
+    c.messages.filter((_m, i) => c.envelopes[i]?.some((line) => line.toLowerCase() === rcpt)),
   );
 }
 

@@ -139,7 +139,9 @@ export async function listAttempts(db: Db, queueId: string): Promise<Attempt[]> 
     `SELECT attempt_id AS "attemptId", domain, attempt, host_index AS "hostIndex",
             started_at AS "startedAt", ended_at AS "endedAt", mx, tls, outcome,
             remote_queue_id AS "remoteQueueId", final_reply AS "finalReply", error, steps,
-            record->>'traceId' AS "traceId"
+            record->>'traceId' AS "traceId",
+            record->'policy' AS policy,
+            COALESCE((record->>'possibleDuplicate')::boolean, false) AS "possibleDuplicate"
        FROM attempts WHERE queue_id = $1
       ORDER BY started_at, attempt, host_index, attempt_id`,
     [queueId],

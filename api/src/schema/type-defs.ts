@@ -175,11 +175,42 @@ export const typeDefs = /* GraphQL */ `
     A failure outside SMTP (DNS, connect, TLS, timeout).
     """
     error: String
+    """
+    The recipient domain's TLS policy that applied (MTA-STS); null when it has none.
+    """
+    policy: TlsPolicy
+    """
+    True when an earlier run of this attempt sent the message to its end of data and its outcome
+    was lost: the server may hold a second copy.
+    """
+    possibleDuplicate: Boolean!
     steps: [Step!]!
     """
     OpenTelemetry trace id of the delivery that made this record; null when not traced.
     """
     traceId: String
+  }
+
+  """
+  A domain's MTA-STS policy (RFC 8461) as it applied to one connection.
+  """
+  type TlsPolicy {
+    """
+    Always "mta-sts" for now.
+    """
+    kind: String!
+    """
+    "enforce" (verified TLS to a listed MX, or no delivery) or "testing" (failures only noted).
+    """
+    mode: String!
+    """
+    The policy id from the domain's _mta-sts TXT record.
+    """
+    id: String!
+    """
+    The policy's MX host patterns.
+    """
+    mx: [String!]!
   }
 
   type Mx {

@@ -102,6 +102,8 @@ export function buildTranscript(options: TranscriptOptions): Transcript {
     finalReply: accepted ? POSTFIX_QUEUED : null,
     remoteQueueId: accepted ? '4XyZ123' : null,
     error: null,
+    policy: null,
+    possibleDuplicate: false,
   };
 }
 

@@ -23,6 +23,7 @@ async function deliver(job: DeliveryJob, mx: ScriptedMx): Promise<Transcript | u
     resolver,
     port: mx.port,
     heloName: 'relay.test',
+    allowPrivateAddresses: true,
     timeouts,
     log,
   });

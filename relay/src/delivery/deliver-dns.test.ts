@@ -73,12 +73,17 @@ describe('deliverToDomain with MX records from DNS (B11)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function deliver(recipient: string, using = resolver): Promise<Transcript[]> {
+  async function deliver(
+    recipient: string,
+    using = resolver,
+    allowPrivateAddresses = true,
+  ): Promise<Transcript[]> {
     const job = makeJob({ recipients: [recipient] });
     const transcripts = await deliverToDomain(job, {
       resolver: using,
       port,
       heloName: 'relay.test',
+      allowPrivateAddresses,
       timeouts,
       log,
     });
@@ -93,6 +98,21 @@ describe('deliverToDomain with MX records from DNS (B11)', () => {
     assert.equal(t?.outcome, 'delivered');
     assert.equal(mx2.connections.length, before + 1);
     assert.ok(mx2.connections.at(-1)?.commands.includes('RCPT TO:<u@no-mx.example.org>'));
+  });
+
+  // A relay must not be a way into its own network: every address here is loopback.
+  it('bounces with 5.4.4, connecting nowhere, when every MX address is internal', async () => {
+    const before = mx2.connections.length;
+    const [t, ...rest] = await deliver('u@two.example.org', resolver, false);
+    assert.equal(rest.length, 0);
+    assert.deepEqual([t?.outcome, t?.steps, t?.mx], ['bounced', [], null]);
+    assert.equal(
+      t?.recipients[0]?.reason,
+      '5.4.4 the mail servers of two.example.org have only internal addresses, which the relay ' +
+        'does not deliver to: mx1.two.example.org [127.0.0.4 loopback]; ' +
+        'mx2.two.example.org [127.0.0.2 loopback]',
+    );
+    assert.equal(mx2.connections.length, before);
   });
 
   it('bounces a null MX domain with 5.1.10 without connecting to its A record', async () => {

@@ -20,7 +20,14 @@ const timeouts = {
 };
 
 function deliver(job: DeliveryJob, resolver: MxResolver, port: number) {
-  return deliverToDomain(job, { resolver, port, heloName: 'relay.test', timeouts, log });
+  return deliverToDomain(job, {
+    resolver,
+    port,
+    heloName: 'relay.test',
+    allowPrivateAddresses: true,
+    timeouts,
+    log,
+  });
 }
 
 function loopbackMx(ip = '127.0.0.1') {
@@ -276,6 +283,7 @@ describe('deliverToDomain', () => {
         resolver: loopbackMx(),
         port: mx.port,
         heloName: 'relay.test',
+        allowPrivateAddresses: true,
         timeouts: { ...timeouts, rcptMs: 300, dataInitMs: 200 },
         log,
       }),
@@ -302,6 +310,7 @@ describe('deliverToDomain', () => {
         resolver: loopbackMx(),
         port: mx.port,
         heloName: 'relay.test',
+        allowPrivateAddresses: true,
         timeouts: { ...timeouts, endOfDataMs: 300 },
         log,
       }),
@@ -391,6 +400,7 @@ describe('deliverToDomain', () => {
         resolver: loopbackMx(),
         port: silent.port,
         heloName: 'relay.test',
+        allowPrivateAddresses: true,
         timeouts: { ...timeouts, connectMs: 1_000, greetingMs: 300, endOfDataMs: 1_000 },
         log,
       }),

@@ -14,3 +14,13 @@ export class ConnectTimeoutError extends Error {
     this.timeoutMs = timeoutMs;
   }
 }
+
+/** The message was written but its final dot withheld: the in-flight record could not be saved. */
+export class EndOfDataWithheldError extends Error {
+  override name = 'EndOfDataWithheldError';
+  readonly code = 'EWITHHELD';
+
+  constructor(options: { cause: unknown }) {
+    super('final dot withheld: cannot record that the message is being sent', options);
+  }
+}

@@ -15,7 +15,8 @@ export interface BunyanStyleLogger {
 }
 
 export interface TrafficLoggerOptions {
-  recorder: StepRecorder;
+  /** The recorder, or a function giving the one in use (a reused connection changes it). */
+  recorder: StepRecorder | (() => StepRecorder);
   /** Runs before a command is recorded; the session closes the TLS step here. */
   beforeCommand: (line: string) => void;
   /** Runs once a reply is recorded. */
@@ -44,10 +45,12 @@ export interface TrafficLoggerOptions {
  * the steps are in wire order and the times are those of the events.
  */
 export function createTrafficLogger(options: TrafficLoggerOptions): BunyanStyleLogger {
-  const { recorder, log } = options;
+  const { log } = options;
+  const current = options.recorder;
   const handle =
     (level: string): LogMethod =>
     (entry, message, ...args) => {
+      const recorder = typeof current === 'function' ? current() : current;
       const fields = isRecord(entry) ? entry : {};
       const text = typeof message === 'string' ? message : '';
       if (level === 'debug' && fields.tnx === 'client') {

@@ -58,6 +58,9 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
   let results: KV;
   let recipientMx: ScriptedMx;
   let senderMx: ScriptedMx;
+  /** example.com's server: its banner is changed between rounds (B12's 421 variant). */
+  let busyMx: ScriptedMx;
+  const busyScript = basicScript({});
   let clock = T0;
   let acceptFrom = T0;
   const transcripts: Transcript[] = [];
@@ -90,13 +93,14 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
       host: '127.0.0.2',
       port: recipientMx.port,
     });
+    busyMx = await startScriptedMx(busyScript, { host: '127.0.0.3', port: recipientMx.port });
   });
 
   after(async () => {
     await Promise.all(workers.map((w) => w.stop()));
     await nc?.close();
     await nats?.stop();
-    await Promise.all([recipientMx?.close(), senderMx?.close()]);
+    await Promise.all([recipientMx?.close(), senderMx?.close(), busyMx?.close()]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -108,12 +112,14 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
     transcripts.length = 0;
     recipientMx.connections.length = 0;
     senderMx.connections.length = 0;
+    busyMx.connections.length = 0;
   });
 
   async function startWorker(options: { lifetimeMs: number; delayNoticeAfterMs: number }) {
     const resolver = routingResolver({
       'example.net': [{ host: 'mx.example.net', preference: 10, addresses: ['127.0.0.1'] }],
       'example.org': [{ host: 'mx.example.org', preference: 10, addresses: ['127.0.0.2'] }],
+      'example.com': [{ host: 'mx.example.com', preference: 10, addresses: ['127.0.0.3'] }],
     });
     const receiptOptions = { reportingMta: 'relay.test', from: 'postmaster@relay.test' };
     const worker = createDeliveryWorker({
@@ -124,7 +130,13 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
       results,
       // Both scripted servers listen on the same port, on two loopback addresses.
       deliver: (job) =>
-        deliverToDomain(job, { resolver, port: recipientMx.port, heloName: 'relay.test', log }),
+        deliverToDomain(job, {
+          resolver,
+          port: recipientMx.port,
+          heloName: 'relay.test',
+          allowPrivateAddresses: true,
+          log,
+        }),
       buildConfirmation: (input) => buildConfirmation({ ...input, ...receiptOptions }),
       buildFailureNotice: (input) => buildFailureNotice({ ...input, ...receiptOptions }),
       concurrency: 1,
@@ -141,13 +153,13 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
     return worker;
   }
 
-  async function submit(queueId: string): Promise<QueuedMessage> {
+  async function submit(queueId: string, recipient = 'bob@example.net'): Promise<QueuedMessage> {
     const entry: QueuedMessage = {
       queueId,
       tenant: TENANT,
       kind: 'message',
       sender: 'alice@example.org',
-      recipients: ['bob@example.net'],
+      recipients: [recipient],
       authUser: 'alice@example.org',
       smtpUtf8: false,
       body: '7bit',
@@ -228,6 +240,41 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
     const parsed = await simpleParser(receipt);
     assert.match(parsed.subject ?? '', /^Delivered/);
     assert.equal(senderMx.connections.flatMap((c) => c.messages).length, 1);
+  });
+
+  it('B12: retries after the minimum back-off when the server greets with 421, then delivers once', async () => {
+    clock = T0;
+    busyScript.banner = ['421 4.7.0 Try again later'];
+    await startWorker({ lifetimeMs: 86_400_000, delayNoticeAfterMs: 4 * 3_600_000 });
+    await submit('01JQWORKER0000000000000003', 'bob@example.com');
+
+    const next = await until('the second round to be queued', async () => {
+      const entry = await lastQueued();
+      return entry.attempt === 2 ? entry : null;
+    });
+    const [t1] = transcripts;
+    assert.deepEqual(
+      [t1?.outcome, t1?.recipients[0]?.status, t1?.recipients[0]?.reply?.lines],
+      ['deferred', 'deferred', ['421 4.7.0 Try again later']],
+    );
+    // No hint in the reply: the relay's own minimum back-off (random 0: no jitter).
+    assert.equal(next.notBefore, new Date(T0 + MIN_BACKOFF_MS).toISOString());
+    assert.deepEqual(busyMx.connections[0]?.commands, []);
+    assert.equal(senderMx.connections.length, 0, 'no receipt for a deferral');
+
+    busyScript.banner = ['220 mx.example.com ESMTP ready'];
+    clock = T0 + MIN_BACKOFF_MS;
+    await until('the second transcript', () => (transcripts.length >= 2 ? true : null));
+    assert.deepEqual(
+      transcripts.map((t) => [t.attempt, t.outcome]),
+      [
+        [1, 'deferred'],
+        [2, 'delivered'],
+      ],
+    );
+    assert.deepEqual(busyMx.connections.flatMap((c) => c.messages).map(String), [BODY.toString()]);
+    // The confirmation ends the round; it must not reach the next test's sender MX.
+    await until('the confirmation', () => senderMx.connections[0]?.messages[0] ?? null);
   });
 
   it('sends one delay notice, then a failure notice with every round when the lifetime ends', async () => {

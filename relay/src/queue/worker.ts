@@ -31,6 +31,13 @@ export interface DomainJob {
   recipients: string[];
   body: Buffer;
   attempt: number;
+  /** An earlier run of this attempt reached the end of data and its outcome was lost. */
+  possibleDuplicate: boolean;
+  /**
+   * Awaited before each final dot: records that this attempt may have reached the server. The
+   * dot is not sent when it fails.
+   */
+  beforeEndOfData: () => Promise<void>;
 }
 
 /** A receipt ready to queue: the whole RFC 5322 message. */
@@ -91,6 +98,20 @@ export interface DeliveryWorker {
 
 /** How long one pull waits for an entry before asking again, in ms. */
 const PULL_EXPIRES_MS = 5_000;
+/** First and longest wait between tries to save a round's result, in ms. */
+const SAVE_RETRY_MIN_MS = 500;
+const SAVE_RETRY_MAX_MS = 15_000;
+
+/** The worker was stopped while a result could not be saved; the entry goes back. */
+class WorkerStoppedError extends Error {
+  override name = 'WorkerStoppedError';
+}
+
+/** What one entry's handling reads besides the deps: whether the worker is stopping. */
+interface RoundContext {
+  deps: WorkerDeps;
+  stopping: () => boolean;
+}
 
 export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let stopping = false;
@@ -106,7 +127,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
         await new Promise((r) => setTimeout(r, 1_000));
         continue;
       }
-      if (msg) await handle(deps, msg);
+      if (msg) await handle({ deps, stopping: () => stopping }, msg);
     }
   }
 
@@ -140,7 +161,8 @@ async function ensureConsumer(deps: WorkerDeps): Promise<Consumer> {
   return deps.js.consumers.get(QUEUE_STREAM, name);
 }
 
-async function handle(deps: WorkerDeps, msg: JsMsg) {
+async function handle(context: RoundContext, msg: JsMsg) {
+  const { deps } = context;
   let entry: QueuedMessage;
   try {
     entry = parseQueuedMessage(msg.json());
@@ -160,7 +182,7 @@ async function handle(deps: WorkerDeps, msg: JsMsg) {
   }
   const heartbeat = setInterval(() => msg.working(), Math.max(1_000, deps.ackWaitMs / 3));
   try {
-    await traceRound(msg, entry, () => runRound(deps, entry, log));
+    await traceRound(msg, entry, () => runRound(context, entry, log));
     msg.ack();
   } catch (error) {
     log.warn({ err: error }, 'delivery round failed, will retry');
@@ -175,7 +197,8 @@ async function handle(deps: WorkerDeps, msg: JsMsg) {
  * ids, the saved result), so a round cut short by a crash is finished by whichever replica gets
  * the entry next, without sending to a recipient's server twice.
  */
-async function runRound(deps: WorkerDeps, entry: QueuedMessage, log: Logger) {
+async function runRound(context: RoundContext, entry: QueuedMessage, log: Logger) {
+  const { deps } = context;
   const resultKey = `${entry.queueId}.${entry.attempt}`;
   const body = await deps.store.readBody(entry.queueId);
   let transcripts = await loadResult(deps.results, resultKey);
@@ -185,7 +208,8 @@ async function runRound(deps: WorkerDeps, entry: QueuedMessage, log: Logger) {
       return;
     }
     transcripts = await deliverAll(deps, entry, body);
-    await deps.results.put(resultKey, JSON.stringify(transcripts));
+    // Giving the entry back now would send the message again: keep trying to save instead.
+    await saveResult(context, resultKey, transcripts, log);
   }
   await publishTranscripts(deps, entry, transcripts);
 
@@ -275,13 +299,54 @@ async function roundsSoFar(
   return [...history, ...current];
 }
 
+/**
+ * Saves a round's result, trying again with a growing wait for as long as it fails (NATS away),
+ * until the worker stops. The deliveries are done: only their record is at stake.
+ * LIMITATION: while NATS is away the entry's heartbeat fails too, so past the ack wait JetStream
+ * hands the entry out again and it is sent a second time, flagged possibleDuplicate.
+ */
+async function saveResult(
+  context: RoundContext,
+  key: string,
+  transcripts: readonly Transcript[],
+  log: Logger,
+) {
+  for (let wait = SAVE_RETRY_MIN_MS; ; wait = Math.min(2 * wait, SAVE_RETRY_MAX_MS)) {
+    try {
+      await context.deps.results.put(key, JSON.stringify(transcripts));
+      return;
+    } catch (error) {
+      if (context.stopping()) {
+        throw new WorkerStoppedError(`stopped before the result ${key} was saved`, {
+          cause: error,
+        });
+      }
+      log.warn({ err: error, retryInMs: wait }, 'cannot save the round result, retrying');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
 async function deliverAll(deps: WorkerDeps, entry: QueuedMessage, body: Buffer) {
   const transcripts: Transcript[] = [];
   for (const [domain, recipients] of groupByDomain(entry.recipients)) {
+    // A marker without a result: an earlier run sent a final dot, then its outcome was lost.
+    const marker = sendingKey(entry, domain);
+    const possibleDuplicate = (await deps.results.get(marker))?.operation === 'PUT';
+    const beforeEndOfData = async () => {
+      await deps.results.put(marker, new Date(nowOf(deps)).toISOString());
+    };
     const job = { entry, domain, recipients, body, attempt: entry.attempt };
-    transcripts.push(...(await deps.deliver(job)));
+    transcripts.push(...(await deps.deliver({ ...job, possibleDuplicate, beforeEndOfData })));
   }
   return transcripts;
+}
+
+/** Results-bucket key of the marker "this attempt may have reached the end of data". */
+function sendingKey(entry: QueuedMessage, domain: string): string {
+  // KV keys take [-_=.a-zA-Z0-9/]: base64url keeps any domain, U-labels included, in that set.
+  const name = Buffer.from(domain.toLowerCase()).toString('base64url');
+  return `${entry.queueId}.${entry.attempt}.sending.${name}`;
 }
 
 async function publishTranscripts(deps: WorkerDeps, entry: QueuedMessage, list: Transcript[]) {

@@ -34,6 +34,8 @@ export interface StepRecorder {
   failed(note: string): void;
   /** A decision made without the server (e.g. not to send to it): adds an error step. */
   noted(note: string): void;
+  /** A fact about the connection that is neither traffic nor failure: adds a note step. */
+  remarked(note: string): void;
   /** The connect or TLS step still in progress, if any. */
   openEvent(): EventKind | null;
   /** The steps so far, in the order they started; steps in progress have their time so far. */
@@ -112,6 +114,9 @@ export function createStepRecorder(options: StepRecorderOptions = {}): StepRecor
     failed: (note) => failed(state, note),
     noted: (note) => {
       open(state, 'error', null, note, false).endMs = state.now();
+    },
+    remarked: (note) => {
+      open(state, 'note', null, note, false).endMs = state.now();
     },
     openEvent: () => openEvent(state),
     steps: () => snapshot(state, state.now()),

@@ -58,6 +58,8 @@ const transcript: Transcript = {
   finalReply: null,
   remoteQueueId: 'X1',
   error: null,
+  policy: null,
+  possibleDuplicate: false,
 };
 
 describe('renderTranscriptText', () => {

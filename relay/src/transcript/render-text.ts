@@ -18,6 +18,13 @@ function renderOne(t: Transcript): string {
     `Started ${t.startedAt}, ended ${t.endedAt}, outcome: ${t.outcome}`,
     `TLS: ${describeTls(t.tls)}`,
   ];
+  if (t.policy) {
+    const { mode, id, mx } = t.policy;
+    header.push(`TLS policy: MTA-STS ${mode}, id ${id}, MX ${mx.join(', ')}`);
+  }
+  if (t.possibleDuplicate) {
+    header.push('Possible duplicate: an earlier run of this attempt had sent the message already');
+  }
   if (t.error) header.push(`Error: ${escapeControls(t.error)}`);
   const steps = renderSteps(t.steps);
   const recipients = t.recipients.map((r) => {

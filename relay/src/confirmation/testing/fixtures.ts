@@ -45,6 +45,8 @@ function header(domain: string, hostIndex: number, attemptId: string) {
     domain,
     attempt: 1,
     hostIndex,
+    policy: null,
+    possibleDuplicate: false,
   };
 }
 

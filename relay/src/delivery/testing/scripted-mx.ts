@@ -32,6 +32,11 @@ export interface ScriptedConnection {
   commands: string[];
   /** Each message as received between 354 and the final dot: still dot-stuffed, CRLFs kept. */
   messages: Buffer[];
+  /**
+   * For each message, the command lines received since the previous one (or the connection's
+   * start): its transaction, when several messages share the connection.
+   */
+  envelopes: string[][];
   /** Whether the client sent anything before the banner was complete. */
   pregreeted: boolean;
 }
@@ -90,8 +95,10 @@ function serve(socket: Socket, script: MxScript, connections: ScriptedConnection
     chunks: [],
     commands: [],
     messages: [],
+    envelopes: [],
     pregreeted: false,
   };
+  let transactionStart = 0;
   connections.push(record);
   let pending = Buffer.alloc(0);
   let inData = false;
@@ -116,6 +123,8 @@ function serve(socket: Socket, script: MxScript, connections: ScriptedConnection
       const end = pending.subarray(0, 3).toString() === '.\r\n' ? -2 : pending.indexOf(END_OF_DATA);
       if (end === -1) return false;
       record.messages.push(Buffer.from(pending.subarray(0, end + 2)));
+      record.envelopes.push(record.commands.slice(transactionStart));
+      transactionStart = record.commands.length;
       pending = pending.subarray(end + END_OF_DATA.length);
       inData = false;
       send(script.endOfData(index));
@@ -188,6 +197,7 @@ export function basicScript(options: {
       if (verb === 'MAIL') return ['250 2.1.0 Ok'];
       if (verb === 'RCPT') return ['250 2.1.5 Ok'];
       if (verb === 'DATA') return ['354 End data with <CR><LF>.<CR><LF>'];
+      if (verb === 'RSET') return ['250 2.0.0 Ok'];
       if (verb === 'QUIT') return ['221 2.0.0 Bye'];
       return ['502 5.5.2 Error: command not recognized'];
     },
