@@ -182,3 +182,13 @@ export class PageTooLargeError extends InvalidArgumentError {
 export class DeliveryEventsError extends Error {
   override name = 'DeliveryEventsError';
 }
+
+/** The account's rolling quota has no free slot (a test message from the console). */
+export class QuotaReachedError extends RateLimitedError {
+  override name = 'QuotaReachedError';
+
+  constructor(limit: number, retryAfterSeconds: number) {
+    super(retryAfterSeconds);
+    this.message = `the limit of ${limit} messages a day is reached; try again in ${retryAfterSeconds} seconds`;
+  }
+}
