@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '#shared';
 import { checkCsrf } from './csrf.ts';
+import { CONSOLE_HEADER } from './session-cookie.ts';
 import { findStaticFile } from './static-files.ts';
 
 /** `extensions.code` of a cookie-authenticated request refused as a possible forgery. */
@@ -48,6 +49,8 @@ export function useConsole(options: ConsolePluginOptions): Plugin {
       endResponse(new fetchAPI.Response(body, { status: 200, headers: file.headers }));
     },
     onResponse({ request, response }) {
+      // A Basic challenge makes browsers prompt for a password; the console has its own form.
+      if (request.headers.get(CONSOLE_HEADER) !== null) response.headers.delete('www-authenticate');
       for (const cookie of pending.get(request) ?? []) {
         response.headers.append('set-cookie', cookie);
       }

@@ -23,6 +23,7 @@ export function SignUpPage() {
     await refresh();
     navigate('/guide');
   });
+  if (!settings) return <p>Loading…</p>;
   return (
     <section className="narrow">
       <h1>Create an account</h1>
