@@ -71,14 +71,15 @@ describe('web console, end to end', () => {
   });
 
   const url = (path: string) => `${stack.api.url}${path}`;
-  const heading = () => page.locator('h1').first().textContent();
 
   it('serves the public pages with a strict CSP and the tenant name', async () => {
     const response = await page.goto(url('/'));
     const csp = response?.headers()['content-security-policy'] ?? '';
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
-    assert.match((await heading()) ?? '', /Console Test Mail: mail with a delivery record/);
+    // The tenant's name arrives with consoleSettings, after the first render.
+    const branded = 'Console Test Mail: mail with a delivery record';
+    await page.getByRole('heading', { level: 1, name: branded }).waitFor();
     for (const [path, title] of [
       ['/faq', 'Frequently asked questions'],
       ['/about', 'About Console Test Mail'],
@@ -88,7 +89,12 @@ describe('web console, end to end', () => {
       await page.goto(url(path));
       await page.getByRole('heading', { level: 1, name: title }).waitFor();
     }
-    await page.getByText('What does a confirmation prove?').count();
+    await page.goto(url('/faq'));
+    for (const question of ['What does it not prove?', 'What is stored, and for how long?']) {
+      await page.getByRole('heading', { level: 2, name: question }).waitFor();
+    }
+    // The tenant's retention, once consoleSettings has answered.
+    await page.getByText(/Records are deleted after 30 days/).waitFor();
     const asset = await page.evaluate(() => document.querySelector('script')?.src ?? '');
     const cached = await fetch(asset);
     assert.match(cached.headers.get('cache-control') ?? '', /immutable/);
