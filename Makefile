@@ -5,11 +5,12 @@ SHELL := /bin/bash
 # npm's `node` package puts Node 24 in node_modules/.bin; it must win over the system's Node.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-DEBIAN_PACKAGES := postfix dnsmasq-base swaks nats-server postgresql
+# chromium: the console's end-to-end test drives it through playwright-core.
+DEBIAN_PACKAGES := postfix dnsmasq-base swaks nats-server postgresql chromium
 NPM_STAMP := node_modules/.installed
 
-.PHONY: all deps debian-deps demo up test test-unit test-integration chart-check lint typecheck \
-	format clean bench bench-quick
+.PHONY: all deps debian-deps console demo up test test-unit test-integration chart-check lint \
+	typecheck format clean bench bench-quick
 
 all: test
 
@@ -30,19 +31,29 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-demo: deps
+# The web console (api/web), built by Vite into api/web/dist, which the API serves.
+CONSOLE_DIST := api/web/dist/index.html
+CONSOLE_SOURCES := $(shell find api/web/src -type f 2>/dev/null) api/web/index.html api/web/vite.config.ts
+
+console: $(CONSOLE_DIST)
+
+$(CONSOLE_DIST): $(NPM_STAMP) $(CONSOLE_SOURCES)
+	vite build api/web --logLevel warn
+
+demo: deps console
 	node --import tsx scripts/demo.ts
 
 # One node process (no tsx wrapper), so Ctrl-C reaches the script once and it stops the stack.
-up: deps
+up: deps console
 	node --import tsx scripts/up.ts
 
 test: deps typecheck lint test-unit test-integration
 
 test-unit: $(NPM_STAMP)
-	tsx --test 'shared/src/**/*.test.ts' 'relay/src/**/*.test.ts' 'api/src/**/*.test.ts' 'operator/src/**/*.test.ts'
+	tsx --test 'shared/src/**/*.test.ts' 'relay/src/**/*.test.ts' 'api/src/**/*.test.ts' \
+	  'operator/src/**/*.test.ts' 'api/web/src/**/*.test.ts'
 
-test-integration: deps
+test-integration: deps console
 	tsx --test --test-concurrency=1 --test-timeout=300000 'test/**/*.test.ts'
 
 # Zajoni side by side with Postfix (see README, Benchmarks); results in bench/results/.
@@ -57,8 +68,10 @@ bench-quick: deps
 chart-check: $(NPM_STAMP)
 	tsx --test test/helm-chart.test.ts test/container-image.test.ts
 
+# The console has its own tsconfig (DOM, JSX); both are checked.
 typecheck: $(NPM_STAMP)
 	tsc --noEmit
+	tsc --noEmit -p api/web
 
 lint: $(NPM_STAMP)
 	eslint .
@@ -68,4 +81,4 @@ format: $(NPM_STAMP)
 	prettier --write .
 
 clean:
-	rm -rf .zajoni
+	rm -rf .zajoni api/web/dist

@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.zajoni/', 'bench/results/'] },
+  { ignores: ['node_modules/', '.zajoni/', 'bench/results/', 'api/web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   prettier,

@@ -38,7 +38,8 @@ Mail client settings (outgoing server):
   password       ${LOCAL.sender.password}
   certificate    self-signed for ${settings.hostName}: accept it once
 
-Send to any address @${LOCAL.recipientDomain}. Records: ${stack.api.graphqlUrl}
+Send to any address @${LOCAL.recipientDomain}. Web console: ${stack.api.url}/ (sign in as above,
+or sign up as anyone@${LOCAL.senderDomain}). Records: ${stack.api.graphqlUrl}
 (HTTP Basic auth with the same username and password, or sign up there in GraphiQL as
 anyone@${LOCAL.senderDomain} in tenant ${LOCAL.tenant}). Database: ${stack.postgres.url}
 Ctrl-C stops everything.`);

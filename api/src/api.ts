@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '#shared';
 import { startAuthResponder } from './accounts/auth-responder.ts';
 import { createAccountServices } from './accounts/services.ts';
+import { createConsoleServices } from './console/services.ts';
 import type { ApiConfig } from './config.ts';
 import { ShutdownError } from './errors.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -67,6 +68,7 @@ export async function startApi(
         quota: { limit: config.QUOTA_DAILY_LIMIT, windowMs: config.QUOTA_WINDOW_MS },
       },
       accounts,
+      await createConsoleServices(nc, config),
     );
     const http = await startHttpServer(yoga, config.API_HOST, config.API_PORT);
     cleanups.unshift(() => http.close());

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '#shared';
+import { DEFAULT_CONSOLE_DIR } from './console/settings.ts';
 import { parseApiConfig } from './config.ts';
 
 const REQUIRED = {
@@ -20,6 +21,9 @@ describe('parseApiConfig', () => {
       QUOTA_WINDOW_MS: 86_400_000,
       RETENTION_INTERVAL_MS: 3_600_000,
       RETENTION_BATCH_SIZE: 500,
+      CONSOLE_DIR: DEFAULT_CONSOLE_DIR,
+      SMTP_STARTTLS_PORT: 587,
+      SMTP_TLS_PORT: 465,
       CONSOLE_URL: 'http://127.0.0.1:4000',
       ACCOUNT_MAIL_FROM: 'postmaster@localhost',
       SESSION_TTL_SECONDS: 604_800,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envPort, envPositiveInt, hostNameSchema, parseEnv } from '#shared';
+import { consoleSettingsShape } from './console/settings.ts';
 import { messageSettingsShape } from './messages/settings.ts';
 
 /** pino's level names, plus `silent` to turn logging off. */
@@ -45,6 +46,7 @@ const apiHost = z.union([hostNameSchema, z.ipv6()], {
  * - `API_PORT` (default 4000): HTTP port; `/graphql` and `/healthz` are served there.
  * - `LOG_LEVEL` (default `info`): pino level.
  * - the message log's settings: see messages/settings.ts.
+ * - the web console's settings: see console/settings.ts.
  * - `CONSOLE_URL` (default `http://127.0.0.1:4000`): base of the links in account mails; a reset
  *   link is `${CONSOLE_URL}/reset?token=…`.
  * - `ACCOUNT_MAIL_FROM` (default `postmaster@localhost`): From of password-reset, username and
@@ -72,6 +74,7 @@ export const apiConfigSchema = z.object({
   API_PORT: envPort(DEFAULT_API_PORT),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...messageSettingsShape,
+  ...consoleSettingsShape,
   CONSOLE_URL: consoleUrl.default('http://127.0.0.1:4000'),
   ACCOUNT_MAIL_FROM: mailFrom.default('postmaster@localhost'),
   SESSION_TTL_SECONDS: envPositiveInt(7 * 24 * 3600),

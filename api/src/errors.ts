@@ -209,3 +209,13 @@ export class DeliveryEventsError extends Error {
 export class PlatformAdminTokenError extends Error {
   override name = 'PlatformAdminTokenError';
 }
+
+/** The account's rolling quota has no free slot (a test message from the console). */
+export class QuotaReachedError extends RateLimitedError {
+  override name = 'QuotaReachedError';
+
+  constructor(limit: number, retryAfterSeconds: number) {
+    super(retryAfterSeconds);
+    this.message = `the limit of ${limit} messages a day is reached; try again in ${retryAfterSeconds} seconds`;
+  }
+}

@@ -24,7 +24,5 @@ export class QueueError extends Error {
   override name = 'QueueError';
 }
 
-/** The quota store could not be read or updated. */
-export class QuotaStoreError extends Error {
-  override name = 'QuotaStoreError';
-}
+/** The quota store could not be read or updated (shared with the API's test messages). */
+export { QuotaStoreError } from '#shared';

@@ -83,12 +83,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => dns.stop());
 
+    const submissionPort = options.submissionPort ?? (await freePort());
+    const submissionsPort = options.submissionsPort ?? (await freePort());
+    // The console's setup guide shows the relay's address and ports, and signs up to the tenant.
+    const consoleEnv = {
+      CONSOLE_TENANT: LOCAL.tenant,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_STARTTLS_PORT: String(submissionPort),
+      SMTP_TLS_PORT: String(submissionsPort),
+    };
     const api = await startApiProcess({
       dir,
       databaseUrl: postgres.url,
       natsUrl: nats.url,
       ...(options.apiPort ? { port: options.apiPort } : {}),
-      ...(options.apiEnv ? { extraEnv: options.apiEnv } : {}),
+      extraEnv: { ...consoleEnv, ...options.apiEnv },
     });
     stops.push(() => api.process.stop());
     const { address, password } = LOCAL.sender;
@@ -100,8 +109,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       hostName: LOCAL.relayHost,
       dnsServer: dns.server,
       deliveryPort: postfix.port,
-      submissionPort: options.submissionPort ?? (await freePort()),
-      submissionsPort: options.submissionsPort ?? (await freePort()),
+      submissionPort,
+      submissionsPort,
       ...(options.relayEnv ? { extraEnv: options.relayEnv } : {}),
     };
     let relays = 0;

@@ -19,3 +19,8 @@ export class InvalidRecordError extends Error {
     this.issues = issues;
   }
 }
+
+/** The quota store (JetStream KV) could not be read or updated. */
+export class QuotaStoreError extends Error {
+  override name = 'QuotaStoreError';
+}

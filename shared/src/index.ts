@@ -40,7 +40,7 @@ export type { QueueKind, QueuedMessage } from './queue.ts';
 export { AUTH_REFUSALS, authReplySchema, authRequestSchema } from './auth.ts';
 export type { AuthRefusal, AuthReply, AuthRequest } from './auth.ts';
 export { envFlag, envPort, envPositiveInt, hostNameSchema, parseEnv } from './config.ts';
-export { ConfigError, InvalidRecordError } from './errors.ts';
+export { ConfigError, InvalidRecordError, QuotaStoreError } from './errors.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { DUPLICATE_WINDOW_MS, ensureQueueStream, ensureTranscriptStream } from './streams.ts';
@@ -52,3 +52,6 @@ export { activeTraceId, failSpan, inSpan, zajoniTracer } from './telemetry/spans
 export type { SpanOptions } from './telemetry/spans.ts';
 export { METRICS_PATH, startMetricsServer } from './telemetry/metrics-server.ts';
 export type { MetricsServer } from './telemetry/metrics-server.ts';
+export { createQuota } from './quota-store.ts';
+export type { Quota } from './quota-store.ts';
+export { describeTls, escapeControls, renderTranscriptText } from './render-text.ts';

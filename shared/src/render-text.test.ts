@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Transcript } from '#shared';
+import type { Transcript } from './transcript.ts';
 import { describeTls, escapeControls, renderTranscriptText } from './render-text.ts';
 
 const transcript: Transcript = {

@@ -1,4 +1,4 @@
-import type { TlsInfo, Transcript, TranscriptStep } from '#shared';
+import type { TlsInfo, Transcript, TranscriptStep } from './transcript.ts';
 
 /**
  * Renders transcripts as the plain text a person reads: one block per connection, each step as

@@ -1,15 +1,13 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { QuotaStoreError } from './errors.ts';
 import {
   decideQuota,
   quotaKey,
   readQuotaTimes,
   type QuotaDecision,
   type QuotaPolicy,
-} from '#shared';
-import { QuotaStoreError } from '../errors.ts';
-
-export type { QuotaDecision, QuotaPolicy } from '#shared';
+} from './quota.ts';
 
 /** Conflicting updates retried before giving up; each loses only to a concurrent reservation. */
 const MAX_CAS_ATTEMPTS = 20;
