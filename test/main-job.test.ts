@@ -56,6 +56,11 @@ describe('main job, end to end', () => {
       'DATA',
       'MESSAGE',
     ]);
+    // Each of Postfix's replies is recorded against its own command (pipelined, after STARTTLS).
+    const reply = (kind: string) => final?.steps.find((s) => s.kind === kind)?.reply?.lines;
+    assert.deepEqual(reply('MAIL'), ['250 2.1.0 Ok']);
+    assert.deepEqual(reply('RCPT'), ['250 2.1.5 Ok']);
+    assert.match(reply('DATA')?.[0] ?? '', /^354 /);
 
     // Postfix's own log names the same queue id: the recipient's admin can trace it.
     const maillog = await readFile(stack.postfix.maillogPath, 'utf8');

@@ -75,6 +75,21 @@ describe('deliverToDomain with STARTTLS', () => {
     );
     const starttls = t?.steps.find((s) => s.kind === 'starttls');
     assert.deepEqual([starttls?.command, starttls?.reply?.code], ['STARTTLS', 220]);
+    // After the handshake each reply still belongs to its own command, in text and in bytes.
+    const replies = (kind: string) =>
+      t?.steps
+        .filter((s) => s.kind === kind)
+        .map((s) => [
+          s.reply?.lines.at(-1),
+          Buffer.from(s.reply?.raw ?? '', 'base64')
+            .toString('utf8')
+            .trimEnd()
+            .split('\r\n')
+            .at(-1),
+        ]);
+    assert.deepEqual(replies('ehlo')?.at(-1), ['250 SIZE 10240000', '250 SIZE 10240000']);
+    assert.deepEqual(replies('mail'), [['250 2.1.0 Accepted', '250 2.1.0 Accepted']]);
+    assert.deepEqual(replies('rcpt'), [['250 2.1.5 Accepted', '250 2.1.5 Accepted']]);
     assert.equal(t?.tls?.verified, false);
     assert.equal(t?.tls?.verifyError, 'DEPTH_ZERO_SELF_SIGNED_CERT');
     assert.match(t?.tls?.version ?? '', /^TLSv1\.[23]$/);

@@ -61,7 +61,10 @@ export function createReplyTap(): ReplyTap {
       current = [];
       replies.length = 0;
       socket = next;
-      next.on('data', onData);
+      // First in line: nodemailer reads the same event and records the reply as it parses it,
+      // so the bytes must be queued here before its own listener runs. Its listener on a TLS
+      // socket is added before the tap is moved there, so a plain `on` would come too late.
+      next.prependListener('data', onData);
     },
     take: () => replies.shift() ?? null,
     detach,
