@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Pool } from 'pg';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { METRICS_PATH, type Logger } from '#shared';
 import { createMessageService, type MessageServiceOptions } from '../messages/service.ts';
@@ -77,6 +78,9 @@ export function createApiYoga(
     maskedErrors: { isDev: false, errorMessage: 'Unexpected error.' },
     // The GraphiQL page holds no data; it lets a person sign up and query from a browser.
     graphiql: true,
+    // GraphiQL's scripts and styles come from this package, not from a CDN: the API must work
+    // offline and on networks that block third-party hosts.
+    renderGraphiQL,
     landingPage: false,
     cors: false,
   });
