@@ -5,14 +5,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { simpleParser } from 'mailparser';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createLogger } from '#shared';
 import { createPool, registerTenant } from '../api/src/index.ts';
 import { LOCAL, startLocalStack, type LocalStack } from '../scripts/stack/local.ts';
+import { freePort, waitFor } from '../scripts/stack/process.ts';
 
 // The web console in Chromium against the API serving the built console (make console), on the
-// local stack: the test message goes through the relay to Postfix via dnsmasq's MX record, and
-// its record comes back over the delivery-events stream.
+// local stack: the sign-up's verification mail and the test message go through the relay to
+// Postfix via dnsmasq's MX record, and the message's record comes back over the delivery-events
+// stream.
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -29,6 +32,7 @@ const ADDRESS = `erin@${LOCAL.senderDomain}`;
 const PASSWORD = 'console e2e password';
 /** Delivery through Postfix and ingest on a busy machine. */
 const DELIVERY_TIMEOUT_MS = 90_000;
+const VERIFY_SUBJECT = 'Confirm your Zajoni address';
 
 describe('web console, end to end', () => {
   let dir: string;
@@ -36,11 +40,22 @@ describe('web console, end to end', () => {
   let browser: Browser;
   let page: Page;
   let otherOrigin: Server;
+  /** The verification link as mailed, once the sign-up test has read it. */
+  let verifyLink = '';
   const cspViolations: string[] = [];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zajoni-console-e2e-'));
-    stack = await startLocalStack({ dir });
+    // The API's own address is the console's, so the mailed link opens this console.
+    const apiPort = await freePort();
+    stack = await startLocalStack({
+      dir,
+      apiPort,
+      apiEnv: {
+        CONSOLE_URL: `http://127.0.0.1:${apiPort}`,
+        ACCOUNT_MAIL_FROM: `accounts@${LOCAL.relayHost}`,
+      },
+    });
     const pool = createPool(stack.postgres.url, createLogger('console-e2e', 'warn'));
     try {
       await registerTenant(pool, {
@@ -101,11 +116,69 @@ describe('web console, end to end', () => {
     assert.match(cached.headers.get('content-type') ?? '', /^text\/javascript/);
   });
 
-  it('signs up, signs in with an HttpOnly cookie and shows the right mail client settings', async () => {
+  /** The verification links mailed to `address` so far, read from Postfix's Maildir. */
+  async function verificationLinks(address: string): Promise<string[]> {
+    const mails = await Promise.all(
+      (await stack.postfix.readMailbox(address)).map((raw) => simpleParser(raw)),
+    );
+    return mails
+      .filter((mail) => mail.subject === VERIFY_SUBJECT)
+      .map((mail) => /https?:\/\/\S+\/verify\?token=\S+/.exec(mail.text ?? '')?.[0] ?? '');
+  }
+
+  it('signs up: the page says to check the mail, and nobody is signed in', async () => {
     await page.goto(url('/sign-up'));
     await page.getByLabel('Mail address').fill(ADDRESS);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Check your mail' }).waitFor();
+    const status = await page.getByRole('status').textContent();
+    assert.match(status ?? '', new RegExp(`sent a mail to ${ADDRESS} with a link`));
+    await page.getByRole('link', { name: 'Sign in' }).first().waitFor();
+    const cookies = await page.context().cookies();
+    assert.equal(
+      cookies.find((c) => c.name === 'zajoni_session'),
+      undefined,
+    );
+  });
+
+  it('refuses to sign in before the address is confirmed, and says how to get a link', async () => {
+    await page.goto(url('/sign-in'));
+    await page.getByLabel('Mail address').fill(ADDRESS);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(
+      (await alert.textContent()) ?? '',
+      /^Confirm your address first: we mailed you a link when you signed up\./,
+    );
+    await alert.getByRole('link', { name: 'Sign up again' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Create an account' }).waitFor();
+  });
+
+  it('confirms the address through the mailed link, signs in and shows the mail client settings', async () => {
+    await waitFor(
+      `the verification mail for ${ADDRESS}`,
+      async () => {
+        verifyLink = (await verificationLinks(ADDRESS))[0] ?? '';
+        return verifyLink !== '';
+      },
+      DELIVERY_TIMEOUT_MS,
+      250,
+    );
+    const mailed = new URL(verifyLink);
+    assert.equal(mailed.origin + mailed.pathname, url('/verify'), 'the link opens this console');
+    assert.match(mailed.searchParams.get('token') ?? '', /^zjv_[A-Za-z0-9_-]+$/);
+
+    await page.goto(verifyLink);
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${ADDRESS} is confirmed` })
+      .waitFor();
+    assert.equal(await page.getByLabel('Mail address').inputValue(), ADDRESS);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Set up your mail client' }).waitFor();
 
     const { submissionPort, submissionsPort } = stack.relay.settings;
@@ -124,6 +197,17 @@ describe('web console, end to end', () => {
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, 'Strict');
     assert.equal(await page.evaluate(() => document.cookie), '', 'script cannot read the cookie');
+  });
+
+  it('shows a clear error for a link used a second time', async () => {
+    await page.goto(verifyLink);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(
+      (await alert.textContent()) ?? '',
+      /^This link has already been used or has expired\./,
+    );
+    assert.equal((await verificationLinks(ADDRESS)).length, 1, 'one sign-up, one mail');
   });
 
   it('shows a clear error for a wrong password', async () => {
@@ -161,9 +245,11 @@ describe('web console, end to end', () => {
     assert.match(remoteQueueId ?? '', /^[0-9A-F]{6,}$/, 'Postfix queue id');
     const conversation = page.getByRole('list', { name: 'SMTP conversation' }).first();
     const lines = await conversation.locator('li').allTextContents();
+    // No EHLO when the relay reuses its connection from the verification mail (within 5 s to
+    // the same Postfix): MAIL FROM is in every delivery's conversation.
     assert.ok(
-      lines.some((l) => /Zajoni.*EHLO/.test(l)),
-      'the relay says EHLO',
+      lines.some((l) => l.includes('Zajoni') && l.includes(`MAIL FROM:<${ADDRESS}>`)),
+      'the relay names the sender',
     );
     assert.ok(
       lines.some((l) => /Server.*250 2\.0\.0 Ok: queued as/.test(l)),

@@ -14,6 +14,7 @@ import { ResetPage } from './pages/reset.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { SignUpPage } from './pages/sign-up.tsx';
+import { VerifyPage } from './pages/verify.tsx';
 import { useLocation } from './router.tsx';
 import { SessionProvider } from './session.tsx';
 
@@ -23,6 +24,7 @@ const PAGES: Readonly<Record<string, () => ReactNode>> = {
   '/sign-up': () => <SignUpPage />,
   '/forgot': () => <ForgotPage />,
   '/reset': () => <ResetPage />,
+  '/verify': () => <VerifyPage />,
   '/guide': () => <GuidePage />,
   '/faq': () => <FaqPage />,
   '/about': () => <AboutPage />,

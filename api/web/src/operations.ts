@@ -27,9 +27,11 @@ export interface Account {
   readonly address: string;
   readonly role: 'USER' | 'TENANT_ADMIN';
   readonly confirmations: boolean;
+  /** False while an open sign-up waits for its address to be confirmed through the mailed link. */
+  readonly verified: boolean;
 }
 
-const ACCOUNT = 'id tenant address role confirmations';
+const ACCOUNT = 'id tenant address role confirmations verified';
 
 export const SETTINGS_QUERY = `query ConsoleSettings {
   consoleSettings { displayName tenant smtpHost startTlsPort tlsPort dailyLimit retentionDays }
@@ -41,7 +43,13 @@ export const SIGN_IN = `mutation SignIn($input: SignInInput!) {
   signIn(input: $input) { expiresAt user { ${ACCOUNT} } }
 }`;
 
-export const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { address } }`;
+/** Always true, whatever the address: the API mails a link and never says who has an account. */
+export const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) }`;
+
+/** Activates the account of a mailed verification link, once (INVALID_TOKEN after). */
+export const VERIFY_ADDRESS = `mutation VerifyAddress($token: String!) {
+  verifyAddress(token: $token) { ${ACCOUNT} }
+}`;
 
 export const SIGN_OUT = `mutation SignOut { signOut }`;
 

@@ -25,6 +25,7 @@ function UserList() {
           <th scope="col">Address</th>
           <th scope="col">Role</th>
           <th scope="col">Receipts</th>
+          <th scope="col">Address</th>
         </tr>
       </thead>
       <tbody>
@@ -33,6 +34,7 @@ function UserList() {
             <td>{u.address}</td>
             <td>{formatStatus(u.role)}</td>
             <td>{u.confirmations ? 'on' : 'off'}</td>
+            <td>{u.verified ? 'confirmed' : 'waiting for the link'}</td>
           </tr>
         ))}
       </tbody>

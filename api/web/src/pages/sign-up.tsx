@@ -1,34 +1,47 @@
 import { useState } from 'react';
-import { ErrorNotice } from '../components/notice.tsx';
+import { ErrorNotice, StatusNotice } from '../components/notice.tsx';
 import { Field } from '../components/field.tsx';
 import { gql } from '../graphql.ts';
-import { SIGN_IN, SIGN_UP } from '../operations.ts';
-import { Link, navigate } from '../router.tsx';
+import { SIGN_UP } from '../operations.ts';
+import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { useAction } from '../use-action.ts';
 
 /** Shortest password the API takes (api/src/accounts/passwords.ts). */
 const MIN_PASSWORD = 8;
 
+/**
+ * Open sign-up. The API answers the same for every address (it never says which have accounts)
+ * and mails a link that confirms the address, so the page only says where to look.
+ */
 export function SignUpPage() {
-  const { settings, refresh } = useSession();
+  const { settings } = useSession();
   const [tenant, setTenant] = useState('');
   const [address, setAddress] = useState('');
   const [password, setPassword] = useState('');
   const fixedTenant = settings?.tenant ?? null;
   const action = useAction(async () => {
-    const input = { tenant: fixedTenant ?? tenant, address, password };
-    await gql(SIGN_UP, { input });
-    await gql(SIGN_IN, { input });
-    await refresh();
-    navigate('/guide');
+    await gql(SIGN_UP, { input: { tenant: fixedTenant ?? tenant, address, password } });
   });
   if (!settings) return <p>Loading…</p>;
+  if (action.done) {
+    return (
+      <section className="narrow">
+        <h1>Check your mail</h1>
+        <StatusNotice>
+          We sent a mail to {address} with a link to confirm the address. Open it, then sign in with
+          your password. It can take a few minutes.
+        </StatusNotice>
+        <p>No mail? Look in your spam folder, or sign up again: a new link replaces the old one.</p>
+      </section>
+    );
+  }
   return (
     <section className="narrow">
       <h1>Create an account</h1>
       <p>
         Your mail address is also your username for the mail server. Use the address you send from.
+        We mail it a link to confirm it is yours.
       </p>
       <form onSubmit={action.submit}>
         {fixedTenant === null && (
