@@ -153,7 +153,7 @@ async function zajoniOnly(figure: 'ingest' | 'graphql'): Promise<void> {
         figure === 'ingest'
           ? await measureIngest(zajoni, INGEST_RECORDS)
           : await measureGraphql(zajoni, GRAPHQL);
-      log(`bench: ${figure} ${JSON.stringify(result, null, 2)}\nlogs under ${dir}`);
+      log(`bench: ${figure} ${JSON.stringify(result)}; logs under ${dir}`);
     } finally {
       await zajoni.stop();
     }
