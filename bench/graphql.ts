@@ -1,4 +1,9 @@
-import { encodeCursor } from '../api/src/messages/cursor.ts';
+import pg from 'pg';
+import { APP_ROLE } from '../api/src/db/pool.ts';
+import { withTenant } from '../api/src/db/tenant-scope.ts';
+import { encodeCursor, type MessageCursor } from '../api/src/messages/cursor.ts';
+import type { MessageFilter } from '../api/src/messages/filter.ts';
+import { listMessages } from '../api/src/messages/queries.ts';
 import { graphql } from '../scripts/stack/zajoni.ts';
 import { nowMs, percentile } from './stats.ts';
 import { BENCH, benchUser, type ZajoniSystem } from './systems.ts';
@@ -19,9 +24,9 @@ export interface GraphqlResult {
 }
 
 const PAGE_QUERY = /* GraphQL */ `
-  query Page($after: String) {
+  query Page($after: String, $filter: MessageFilter) {
     viewer {
-      messages(first: 20, after: $after) {
+      messages(first: 20, after: $after, filter: $filter) {
         edges {
           cursor
           node {
@@ -44,15 +49,29 @@ const PAGE_QUERY = /* GraphQL */ `
   }
 `;
 
-// The SQL that listUserMessages runs, timed without HTTP, GraphQL and the argon2 sign-in.
-const PAGE_SQL = `SELECT queue_id, submitted_at FROM messages
-  WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (submitted_at, queue_id) < ($2::timestamptz, $3::text))
-  ORDER BY submitted_at DESC, queue_id DESC LIMIT 21`;
+const SIGN_IN = /* GraphQL */ `
+  mutation SignIn($input: SignInInput!) {
+    signIn(input: $input) {
+      token
+    }
+  }
+`;
+
+/** One timed listing: a filter and a cursor, the same over GraphQL and as bare SQL. */
+interface Listing {
+  readonly name: string;
+  readonly filter: MessageFilter;
+  readonly after: MessageCursor | null;
+}
 
 /**
  * Bulk-loads `rows` messages for bench-0 straight into PostgreSQL with generate_series (each
- * with one recipient and one attempt, in the real tables and indexes), then times the
- * `viewer.messages` query: the first page and a page in the middle, reached by cursor.
+ * with one recipient and one attempt, in the real tables and indexes), then times
+ * `viewer.messages` over GraphQL with a session token (signed in once: one argon2 verify, not
+ * one per request), and the API's own listing query (listMessages, as zajoni_app under
+ * row-level security) without HTTP and GraphQL: the first page, a page in the middle reached by
+ * cursor, the first page of one recipient domain (a third of the rows), and of a time range
+ * (about 100 messages in the middle).
  */
 export async function measureGraphql(
   system: ZajoniSystem,
@@ -68,21 +87,107 @@ export async function measureGraphql(
   );
   const owned = Number(rows[0]?.n ?? 0);
   const middle = await cursorAt(system, userId, Math.floor(owned / 2));
-  const credentials = { address: benchUser(0), password: BENCH.password };
-  const ask = (after: string | null) => () =>
-    graphql(system.api.graphqlUrl, credentials, PAGE_QUERY, { after });
-  const sql = (after: { submittedAt: Date; queueId: string } | null) => () =>
-    system.db.query(PAGE_SQL, [userId, after?.submittedAt ?? null, after?.queueId ?? null]);
-  const latencies = [
-    await time('graphql first page', options.requests, ask(null)),
-    await time('graphql deep page', options.requests, ask(encodeCursor(middle))),
-    await time('sql first page', options.requests, sql(null)),
-    await time('sql deep page', options.requests, sql(middle)),
+  const at = Number(BigInt(middle.submittedAtUs) / 1000n);
+  const listings: Listing[] = [
+    { name: 'first page', filter: {}, after: null },
+    { name: 'deep page', filter: {}, after: middle },
+    { name: 'recipient domain', filter: { recipientDomain: 'example.net' }, after: null },
+    {
+      name: 'time range',
+      filter: {
+        submittedAfter: new Date(at - 100 * 60_000),
+        submittedBefore: new Date(at + 100 * 60_000),
+      },
+      after: null,
+    },
   ];
-  return { rows: owned, loadSeconds, latencies };
+
+  const token = await signIn(system);
+  const appDb = new pg.Pool({
+    connectionString: system.postgres.url,
+    max: 1,
+    options: `-c role=${APP_ROLE}`,
+  });
+  try {
+    const latencies: Latency[] = [];
+    for (const listing of listings) {
+      const variables = {
+        after: listing.after ? encodeCursor(listing.after) : null,
+        filter: graphqlFilter(listing.filter),
+      };
+      latencies.push(
+        await time(`graphql ${listing.name}`, options.requests, () =>
+          bearerGraphql(system.api.graphqlUrl, token, PAGE_QUERY, variables),
+        ),
+      );
+    }
+    // The first page as the previous benchmark asked it: one argon2 verify per request.
+    const credentials = { address: benchUser(0), password: BENCH.password };
+    latencies.push(
+      await time('basic-auth graphql first page', options.requests, () =>
+        graphql(system.api.graphqlUrl, credentials, PAGE_QUERY, { after: null }),
+      ),
+    );
+    for (const listing of listings) {
+      const scope = { tenant: BENCH.tenant, userId };
+      const query = {
+        filter: listing.filter,
+        first: 20,
+        after: listing.after,
+        expiredBefore: new Date(0),
+      };
+      latencies.push(
+        await time(`sql ${listing.name}`, options.requests, () =>
+          withTenant(appDb, BENCH.tenant, (client) => listMessages(client, scope, query)),
+        ),
+      );
+    }
+    return { rows: owned, loadSeconds, latencies };
+  } finally {
+    await appDb.end();
+  }
 }
 
-async function time(name: string, requests: number, run: () => Promise<unknown>) {
+/** Opens a session for bench-0 (one argon2 verify) and returns its bearer token. */
+async function signIn(system: ZajoniSystem): Promise<string> {
+  const input = { tenant: BENCH.tenant, address: benchUser(0), password: BENCH.password };
+  const data = await bearerGraphql<{ signIn: { token: string } }>(
+    system.api.graphqlUrl,
+    null,
+    SIGN_IN,
+    { input },
+  );
+  return data.signIn.token;
+}
+
+async function bearerGraphql<T>(
+  url: string,
+  token: string | null,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+  if (!body.data) throw new Error(`GraphQL answered ${response.status} without data`);
+  return body.data;
+}
+
+/** The filter as GraphQL variables: instants as ISO text. */
+function graphqlFilter(filter: MessageFilter): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(filter).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+  );
+}
+
+async function time(name: string, requests: number, run: () => Promise<unknown>): Promise<Latency> {
   await run(); // warm-up: connection, plan cache
   const samples: number[] = [];
   for (let i = 0; i < requests; i++) {
@@ -107,17 +212,20 @@ async function userIdOf(system: ZajoniSystem, address: string): Promise<string> 
   return rows[0].id;
 }
 
-async function cursorAt(system: ZajoniSystem, userId: string, offset: number) {
-  const { rows } = await system.db.query<{ submitted_at: Date; us: string; queue_id: string }>(
-    `SELECT submitted_at, queue_id,
-        (extract(epoch FROM submitted_at) * 1000000)::bigint::text AS us
+async function cursorAt(
+  system: ZajoniSystem,
+  userId: string,
+  offset: number,
+): Promise<MessageCursor> {
+  const { rows } = await system.db.query<{ us: string; queue_id: string }>(
+    `SELECT queue_id, (extract(epoch FROM submitted_at) * 1000000)::bigint::text AS us
       FROM messages WHERE user_id = $1
       ORDER BY submitted_at DESC, queue_id DESC OFFSET $2 LIMIT 1`,
     [userId, offset],
   );
   const row = rows[0];
   if (!row) throw new Error(`no message at offset ${offset}`);
-  return { submittedAt: row.submitted_at, submittedAtUs: row.us, queueId: row.queue_id };
+  return { submittedAtUs: row.us, queueId: row.queue_id };
 }
 
 const CHUNK = 100_000;
@@ -142,24 +250,25 @@ async function bulkLoad(system: ZajoniSystem, userId: string, rows: number): Pro
          FROM ${series}`,
       params,
     );
+    // recipients and attempts carry their message's tenant (row-level security needs no join).
     await system.db.query(
-      `INSERT INTO recipients (queue_id, address, position, status, remote_queue_id, last_reply,
-         attempt_id, attempt, host_index, attempt_started_at)
-       SELECT 'bulk-' || i, 'r' || i || '@' || (ARRAY['recipient.test', 'example.net',
+      `INSERT INTO recipients (queue_id, tenant_id, address, position, status, remote_queue_id,
+         last_reply, attempt_id, attempt, host_index, attempt_started_at)
+       SELECT 'bulk-' || i, $3, 'r' || i || '@' || (ARRAY['recipient.test', 'example.net',
          'example.org'])[1 + i % 3], 0, 'delivered', 'Q' || i,
          '{"code":250,"enhanced":"2.0.0","lines":["250 2.0.0 Ok"]}', 'bulk-' || i, 1, 0,
          now() - make_interval(secs => i * 120)
          FROM generate_series($1::int, $2::int) AS i`,
-      [from, to],
+      [from, to, BENCH.tenant],
     );
     await system.db.query(
-      `INSERT INTO attempts (attempt_id, queue_id, domain, attempt, host_index, started_at,
-         ended_at, outcome, remote_queue_id, steps, recipients, record)
-       SELECT 'bulk-' || i, 'bulk-' || i, 'recipient.test', 1, 0,
+      `INSERT INTO attempts (attempt_id, queue_id, tenant_id, domain, attempt, host_index,
+         started_at, ended_at, outcome, remote_queue_id, steps, recipients, record)
+       SELECT 'bulk-' || i, 'bulk-' || i, $5, 'recipient.test', 1, 0,
          now() - make_interval(secs => i * 120), now() - make_interval(secs => i * 120 - 1),
          'delivered', 'Q' || i, $3::jsonb, '[]', $4::jsonb
          FROM generate_series($1::int, $2::int) AS i`,
-      [from, to, steps, record],
+      [from, to, steps, record, BENCH.tenant],
     );
   }
   await system.db.query('ANALYZE');

@@ -3,7 +3,7 @@
  * Zajoni's ingest, GraphQL and many-sessions figures. Prints tables and writes
  * bench/results/<timestamp>.json. Needs root (Postfix's master), like `make demo`.
  *
- * Usage: node --import tsx bench/run.ts [--quick] [--per-session N] [--only ingest]
+ * Usage: node --import tsx bench/run.ts [--quick] [--per-session N] [--only ingest|graphql|auth]
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,10 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'per-session': { type: 'string', default: '1' },
-    /** `ingest`: only the ingest figure, for before/after comparisons of one change. */
+    /**
+     * One figure alone, for before/after comparisons of one change: `ingest`, `graphql`, or
+     * `auth` (argon2id verify cost, previous and current settings).
+     */
     only: { type: 'string' },
   },
 });
@@ -55,6 +58,7 @@ const SESSIONS = quick
   ? { idle: 480, active: 20, messages: 20, accounts: ACCOUNTS }
   : { idle: 450, active: 50, messages: 500, accounts: ACCOUNTS };
 const INGEST_RECORDS = quick ? 1_000 : 20_000;
+const AUTH_SAMPLES = quick ? 10 : 50;
 const GRAPHQL = quick ? { rows: 10_000, requests: 10 } : { rows: 1_000_000, requests: 100 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -135,8 +139,8 @@ async function main(): Promise<void> {
   }
 }
 
-/** Zajoni's transcript ingest alone, `INGEST_RECORDS` records. */
-async function ingestOnly(): Promise<void> {
+/** One of Zajoni's own figures alone, on a system with one account. */
+async function zajoniOnly(figure: 'ingest' | 'graphql'): Promise<void> {
   const dir = join(tmpdir(), `zajoni-bench-${Date.now()}`);
   await mkdir(dir, { recursive: true });
   await chmod(dir, 0o755);
@@ -145,8 +149,11 @@ async function ingestOnly(): Promise<void> {
   try {
     const zajoni = await startZajoni({ dir, dns, sinkPort: sink.port, accounts: 1 });
     try {
-      const ingest = await measureIngest(zajoni, INGEST_RECORDS);
-      log(`bench: ingest ${JSON.stringify(ingest)}; logs under ${dir}`);
+      const result =
+        figure === 'ingest'
+          ? await measureIngest(zajoni, INGEST_RECORDS)
+          : await measureGraphql(zajoni, GRAPHQL);
+      log(`bench: ${figure} ${JSON.stringify(result)}; logs under ${dir}`);
     } finally {
       await zajoni.stop();
     }
@@ -168,5 +175,10 @@ async function announce(result: Promise<CaseResult>): Promise<CaseResult> {
   return r;
 }
 
-if (values.only === 'ingest') await ingestOnly();
-else await main();
+if (values.only === 'ingest' || values.only === 'graphql') await zajoniOnly(values.only);
+else if (values.only === 'auth') {
+  // Loaded only here: the main run's process needs no argon2 binding of its own.
+  const { measurePasswordHash } = await import('./password-hash.ts');
+  log(`bench: auth ${JSON.stringify(await measurePasswordHash(AUTH_SAMPLES), null, 2)}`);
+} else if (values.only === undefined) await main();
+else throw new Error(`--only: unknown figure ${values.only}`);

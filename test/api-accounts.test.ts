@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { argon2id, hash, verify as verifyHash } from 'argon2';
 import type { Pool } from 'pg';
 import { AUTH_VERIFY_SUBJECT, authReplySchema, type AuthReply } from '#shared';
 import {
@@ -277,6 +278,42 @@ describe('accounts', () => {
 
       assert.deepEqual(pending.reply, { ok: false, reason: 'invalid-credentials' });
       assert.equal(verified.reply.ok, true);
+    });
+
+    it('replaces a hash with older parameters on the next right password only', async () => {
+      await createUser(pool, 'initech', 'bob@example.com', PASSWORD);
+      const oldHash = await hash(PASSWORD, {
+        type: argon2id,
+        memoryCost: 65_536,
+        timeCost: 3,
+        parallelism: 4,
+      });
+      await pool.query('UPDATE users SET password_hash = $2 WHERE address = $1', [
+        'bob@example.com',
+        oldHash,
+      ]);
+      const storedHash = async () => {
+        const { rows } = await pool.query<{ password_hash: string }>(
+          'SELECT password_hash FROM users WHERE address = $1',
+          ['bob@example.com'],
+        );
+        return rows[0]?.password_hash ?? '';
+      };
+      const credentials = { tenant: 'initech', address: 'bob@example.com' };
+
+      const refused = await checkCredentials(pool, { ...credentials, password: 'wrong password' });
+      const afterRefusal = await storedHash();
+      const accepted = await checkCredentials(pool, { ...credentials, password: PASSWORD });
+      const upgraded = await storedHash();
+      const again = await checkCredentials(pool, { ...credentials, password: PASSWORD });
+
+      assert.equal(refused, null);
+      assert.equal(afterRefusal, oldHash);
+      assert.equal(accepted?.address, 'bob@example.com');
+      assert.match(upgraded, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      assert.equal(await verifyHash(upgraded, PASSWORD), true);
+      assert.equal(again?.address, 'bob@example.com');
+      assert.equal(await storedHash(), upgraded, 'a current hash is kept');
     });
 
     it('refuses a wrong password, an unknown user and another tenant alike', async () => {

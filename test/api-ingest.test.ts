@@ -16,6 +16,7 @@ import {
   type Transcript,
 } from '#shared';
 import {
+  APP_ROLE,
   createPool,
   createTenant,
   createUser,
@@ -23,6 +24,7 @@ import {
   startIngest,
   type Ingest,
 } from '../api/src/index.ts';
+import { createBatchStore } from '../api/src/ingest/batch-store.ts';
 import { LEVEL, createCaptureLog } from '../api/src/testing/capture-log.ts';
 import { startTestStack, type TestStack } from '../api/src/testing/stack.ts';
 import { buildTranscript } from '../api/src/testing/transcripts.ts';
@@ -280,6 +282,91 @@ describe('transcript ingest', () => {
       [whileCarolPending, whileCarolDeferred, await statusOf()],
       ['pending', 'deferred', 'partial'],
     );
+  });
+
+  it('stores records handed in together in one transaction, each with its own outcome', async () => {
+    // As the API connects: zajoni_app, under row-level security.
+    const appPool = createPool(stack.databaseUrl, log, { role: APP_ROLE });
+    let checkouts = 0;
+    appPool.on('acquire', () => void (checkouts += 1));
+    const store = createBatchStore(appPool);
+    const envelope = ['bob@example.net', 'carol@example.org'];
+    const late = { queueId: 'B-LATE', startedAt: '2025-12-03T17:20:00.000Z' };
+    const burst = [
+      buildTranscript({ queueId: 'B-TWO', envelope, attemptId: 'B.net' }),
+      buildTranscript({ queueId: 'B-ONE', attemptId: 'B.one' }),
+      buildTranscript({ ...late, attemptId: 'B.late.2', attempt: 2 }),
+      buildTranscript({ queueId: 'B-ONE', attemptId: 'B.one' }),
+      buildTranscript({
+        queueId: 'B-TWO',
+        envelope,
+        attemptId: 'B.org',
+        recipient: 'carol@example.org',
+        status: 'deferred',
+      }),
+      buildTranscript({ queueId: 'B-LATE', attemptId: 'B.late.1', status: 'deferred' }),
+    ];
+
+    const outcomes = await Promise.all(burst.map((record) => store(record)));
+    const oneTransaction = checkouts;
+    // A queue id another tenant holds fails alone; the records beside it are stored.
+    await store(buildTranscript({ tenant: 'globex', queueId: 'B-HELD', attemptId: 'BH.1' }));
+    const mixed = await Promise.allSettled([
+      store(buildTranscript({ queueId: 'B-HELD', attemptId: 'BH.2' })),
+      store(buildTranscript({ queueId: 'B-FREE', attemptId: 'BF.1' })),
+    ]);
+    await appPool.end();
+
+    assert.equal(oneTransaction, 1);
+    assert.deepEqual(
+      outcomes.map((o) => (o.kind === 'stored' ? o.status : o.kind)),
+      ['pending', 'delivered', 'delivered', 'duplicate', 'deferred', 'delivered'],
+    );
+    const messages = await pool.query(
+      `SELECT queue_id, status, user_id IS NOT NULL AS linked,
+          (SELECT count(*)::int FROM attempts a WHERE a.queue_id = m.queue_id) AS attempts
+         FROM messages m WHERE queue_id LIKE 'B-%' ORDER BY queue_id`,
+    );
+    assert.deepEqual(messages.rows, [
+      { queue_id: 'B-FREE', status: 'delivered', linked: true, attempts: 1 },
+      { queue_id: 'B-HELD', status: 'delivered', linked: false, attempts: 1 },
+      { queue_id: 'B-LATE', status: 'delivered', linked: true, attempts: 2 },
+      { queue_id: 'B-ONE', status: 'delivered', linked: true, attempts: 1 },
+      { queue_id: 'B-TWO', status: 'deferred', linked: true, attempts: 2 },
+    ]);
+    const recipients = await pool.query(
+      `SELECT queue_id, address, position, status, attempt_id FROM recipients
+        WHERE queue_id IN ('B-TWO', 'B-LATE') ORDER BY queue_id, address`,
+    );
+    assert.deepEqual(recipients.rows, [
+      {
+        queue_id: 'B-LATE',
+        address: 'bob@example.net',
+        position: 0,
+        status: 'delivered',
+        attempt_id: 'B.late.2',
+      },
+      {
+        queue_id: 'B-TWO',
+        address: 'bob@example.net',
+        position: 0,
+        status: 'delivered',
+        attempt_id: 'B.net',
+      },
+      {
+        queue_id: 'B-TWO',
+        address: 'carol@example.org',
+        position: 1,
+        status: 'deferred',
+        attempt_id: 'B.org',
+      },
+    ]);
+    assert.equal(mixed[0].status, 'rejected');
+    assert.equal(
+      mixed[0].status === 'rejected' && (mixed[0].reason as Error).name,
+      'QueueIdConflictError',
+    );
+    assert.equal(mixed[1].status === 'fulfilled' && mixed[1].value.kind, 'stored');
   });
 
   it('naks while the database is down and stores the record once it is back', async () => {

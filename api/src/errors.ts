@@ -97,6 +97,18 @@ export class StoreTranscriptError extends Error {
   }
 }
 
+/**
+ * Records stored together in one transaction cannot all be: one names another tenant's queue id,
+ * or another transaction stored one meanwhile. Nothing was written; store them one by one.
+ */
+export class BatchIncompleteError extends Error {
+  override name = 'BatchIncompleteError';
+
+  constructor() {
+    super('cannot store the records in one transaction');
+  }
+}
+
 /** The caller sent no credentials, or wrong ones. */
 export class UnauthenticatedError extends Error {
   override name = 'UnauthenticatedError';

@@ -1,6 +1,6 @@
 import type { Db } from '../db/pool.ts';
 import { tryNormalizeAddress } from './addresses.ts';
-import { verifyPassword } from './passwords.ts';
+import { upgradedHash, verifyPassword } from './passwords.ts';
 import type { AuthLimiter } from './rate-limit.ts';
 import { findUsersByAddress, type User } from './users.ts';
 
@@ -15,7 +15,8 @@ export interface Credentials {
 /**
  * Returns the account when the credentials match, null otherwise. Exactly one argon2 verify runs
  * whatever the outcome (unknown address, ambiguous address, wrong password), so response time
- * does not reveal which accounts exist. Database failures are thrown to the caller.
+ * does not reveal which accounts exist; a right password whose hash has old parameters is hashed
+ * again and stored (see rehashPassword). Database failures are thrown to the caller.
  */
 export async function checkCredentials(db: Db, credentials: Credentials): Promise<User | null> {
   const address = tryNormalizeAddress(credentials.address);
@@ -24,6 +25,7 @@ export async function checkCredentials(db: Db, credentials: Credentials): Promis
   const user = candidates.length === 1 ? candidates[0] : undefined;
   const ok = await verifyPassword(user?.passwordHash ?? null, credentials.password);
   if (!ok || !user) return null;
+  await rehashPassword(db, user.id, user.passwordHash, credentials.password);
   return {
     id: user.id,
     tenant: user.tenant,
@@ -32,6 +34,28 @@ export async function checkCredentials(db: Db, credentials: Credentials): Promis
     confirmations: user.confirmations,
     verified: user.verified,
   };
+}
+
+/**
+ * Replaces a hash made with older parameters by one made with today's (see upgradedHash), once
+ * the password is known to be right; only if the hash is still the one checked, so a password
+ * changed meanwhile wins.
+ * LIMITATION: until an account signs in once, its old hash verifies slower than an unknown
+ * account's dummy check, so the time taken can tell such an account exists.
+ */
+async function rehashPassword(
+  db: Db,
+  userId: string,
+  oldHash: string,
+  password: string,
+): Promise<void> {
+  const newHash = await upgradedHash(oldHash, password);
+  if (newHash === null) return;
+  await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [
+    userId,
+    oldHash,
+    newHash,
+  ]);
 }
 
 /** Result of a password check under the failed-attempt limits. */

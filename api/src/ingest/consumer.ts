@@ -23,20 +23,25 @@ import { ConsumerSetupError, QueueIdConflictError } from '../errors.ts';
 import { publishDeliveryEvent } from '../messages/events.ts';
 import { annotateIngest, noteIngestFailure, traceIngest, traceStore } from '../telemetry/index.ts';
 import { decodeRecord } from './decode-record.ts';
-import { storeTranscript } from './store-transcript.ts';
+import {
+  DEFAULT_BATCH_RECORDS,
+  DEFAULT_BATCH_TRANSACTIONS,
+  createBatchStore,
+  type StoreRecord,
+} from './batch-store.ts';
 
 /** How long a record waits before redelivery after a database failure (ms). */
 export const DEFAULT_RETRY_DELAY_MS = 5_000;
 
-/** Records a replica holds unacknowledged at once. */
-const BATCH_SIZE = 16;
+/** Records a replica pulls from the stream at once. */
+const BATCH_SIZE = 128;
 
 /**
- * Records stored at once, each in its own transaction; below pg's default pool of 10 so that
- * GraphQL requests still get a connection. Records of one message still go one after another,
- * in stream order (see storeInOrder).
+ * Records being stored at once: enough to fill every transaction of the batch store
+ * (DEFAULT_BATCH_TRANSACTIONS × DEFAULT_BATCH_RECORDS). Records of one message still go one
+ * after another, in stream order (see storeInOrder).
  */
-const STORE_CONCURRENCY = 8;
+const STORE_CONCURRENCY = DEFAULT_BATCH_TRANSACTIONS * DEFAULT_BATCH_RECORDS;
 
 /** Settings an existing consumer can be updated to. Ack time is generous: a store may wait 5 s. */
 const MUTABLE_CONFIG = {
@@ -87,14 +92,15 @@ export async function startIngest(
 
   const consumer = await jetstream(nc).consumers.get(TRANSCRIPT_STREAM, INGEST_CONSUMER);
   const messages = await consumer.consume({ max_messages: BATCH_SIZE });
+  const store = createBatchStore(pool);
   let stopping = false;
   const loop = (async () => {
     const inFlight = new Set<Promise<void>>();
     const lastOfMessage = new Map<string, Promise<void>>();
     for await (const msg of messages) {
-      const store = () =>
-        traceIngest(msg, () => handleRecord(msg, nc, pool, ingestLog, retryDelayMs));
-      const task = storeInOrder(lastOfMessage, queueIdOf(msg), store).finally(() =>
+      const handle = () =>
+        traceIngest(msg, () => handleRecord(msg, nc, store, ingestLog, retryDelayMs));
+      const task = storeInOrder(lastOfMessage, queueIdOf(msg), handle).finally(() =>
         inFlight.delete(task),
       );
       inFlight.add(task);
@@ -164,7 +170,7 @@ async function ensureIngestConsumer(jsm: JetStreamManager): Promise<void> {
 async function handleRecord(
   msg: JsMsg,
   nc: NatsConnection,
-  pool: Pool,
+  store: StoreRecord,
   log: Logger,
   retryDelayMs: number,
 ): Promise<void> {
@@ -173,7 +179,7 @@ async function handleRecord(
     const record = decodeRecord(msg);
     recordLog = recordLog.child({ queueId: record.queueId, attemptId: record.attemptId });
     annotateIngest(record);
-    const outcome = await traceStore(record, () => storeTranscript(pool, record));
+    const outcome = await traceStore(record, () => store(record));
     msg.ack();
     recordLog.info({ outcome: outcome.kind }, 'transcript stored');
     // After the commit, so a subscriber that queries on the event finds what it announces.
