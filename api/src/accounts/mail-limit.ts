@@ -35,6 +35,8 @@ export interface MailLimiter {
 export function createMailLimiter(pool: Pool, settings: MailLimitSettings): MailLimiter {
   const common = {
     storeClient: pool,
+    // Named, not guessed from the client's constructor name, which a wrapped pool does not keep.
+    storeType: 'pool',
     tableName: 'auth_failures',
     tableCreated: true,
     clearExpiredByTimeout: false,
