@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { tryNormalizeAddress } from './addresses.ts';
+import { createCounter, secondsToWait } from './rate-limit.ts';
 
 /** Limits on the mails anyone may make the API send (reset, username, verification). */
 export interface MailLimitSettings {
@@ -33,25 +34,8 @@ export interface MailLimiter {
  * own key prefixes, so every replica shares them and the retention job deletes them once expired.
  */
 export function createMailLimiter(pool: Pool, settings: MailLimitSettings): MailLimiter {
-  const common = {
-    storeClient: pool,
-    // Named, not guessed from the client's constructor name, which a wrapped pool does not keep.
-    storeType: 'pool',
-    tableName: 'auth_failures',
-    tableCreated: true,
-    clearExpiredByTimeout: false,
-    duration: settings.windowSeconds,
-  };
-  const perAddress = new RateLimiterPostgres({
-    ...common,
-    keyPrefix: 'mail-to',
-    points: settings.perAddress,
-  });
-  const perClient = new RateLimiterPostgres({
-    ...common,
-    keyPrefix: 'mail-from',
-    points: settings.perClient,
-  });
+  const perAddress = createCounter(pool, 'mail-to', settings.perAddress, settings.windowSeconds);
+  const perClient = createCounter(pool, 'mail-from', settings.perClient, settings.windowSeconds);
 
   return {
     async consume(request) {
@@ -74,6 +58,6 @@ async function waitOf(consumed: Promise<RateLimiterRes>): Promise<number | null>
     return null;
   } catch (error) {
     if (!(error instanceof RateLimiterRes)) throw error;
-    return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+    return secondsToWait(error);
   }
 }

@@ -36,8 +36,7 @@ export async function requestPasswordReset(
        VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING expires_at`,
       [hash, user.id, settings.resetTtlSeconds],
     );
-    const url = new URL('reset', withSlash(settings.consoleUrl));
-    url.searchParams.set('token', token);
+    const link = consoleLink(settings.consoleUrl, 'reset', token);
     await mailer.send({
       tenant: user.tenant,
       to: user.address,
@@ -46,7 +45,7 @@ export async function requestPasswordReset(
         `Someone asked to reset the password of ${user.address} (tenant ${user.tenant}).`,
         '',
         'To choose a new password, open this link:',
-        url.toString(),
+        link,
         '',
         `It works once, until ${rows[0]?.expires_at.toISOString() ?? 'it expires'}.`,
         'If you did not ask for this, ignore this mail: your password stays as it is.',
@@ -112,6 +111,13 @@ async function accountsOf(db: Db, address: string, tenant: string | undefined): 
   const found = await findUsersByAddress(db, normalized, tenant, MAX_ACCOUNTS_PER_ADDRESS);
   // A pending sign-up gets no mail here: signing up again sends it a new verification link.
   return found.filter((user) => user.verified);
+}
+
+/** A console page's address with its single-use token, e.g. `${consoleUrl}/reset?token=…`. */
+export function consoleLink(consoleUrl: string, page: string, token: string): string {
+  const url = new URL(page, withSlash(consoleUrl));
+  url.searchParams.set('token', token);
+  return url.toString();
 }
 
 function withSlash(url: string): string {

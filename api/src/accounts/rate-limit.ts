@@ -36,26 +36,8 @@ export interface AuthLimiter {
  * API replica sees the same counts. A lockout only lasts until the window ends: never permanent.
  */
 export function createAuthLimiter(pool: Pool, settings: AuthLimitSettings): AuthLimiter {
-  const common = {
-    storeClient: pool,
-    // Named, not guessed from the client's constructor name, which a wrapped pool does not keep.
-    storeType: 'pool',
-    tableName: TABLE,
-    tableCreated: true,
-    // Expired rows are overwritten on the next attempt; no timer keeps the process alive.
-    clearExpiredByTimeout: false,
-    duration: settings.windowSeconds,
-  };
-  const perAccount = new RateLimiterPostgres({
-    ...common,
-    keyPrefix: 'account',
-    points: settings.perAccount,
-  });
-  const perAddress = new RateLimiterPostgres({
-    ...common,
-    keyPrefix: 'address',
-    points: settings.perAddress,
-  });
+  const perAccount = createCounter(pool, 'account', settings.perAccount, settings.windowSeconds);
+  const perAddress = createCounter(pool, 'address', settings.perAddress, settings.windowSeconds);
   const accountKey = (key: AttemptKey) => `${key.tenant ?? '*'}:${key.username.toLowerCase()}`;
 
   return {
@@ -82,10 +64,39 @@ export function createAuthLimiter(pool: Pool, settings: AuthLimitSettings): Auth
   };
 }
 
+/**
+ * A fixed-window counter of `points` per `windowSeconds` in the failed-attempt table, under its
+ * own key prefix: shared by every API replica, and deleted by the retention job once expired.
+ */
+export function createCounter(
+  pool: Pool,
+  keyPrefix: string,
+  points: number,
+  windowSeconds: number,
+): RateLimiterPostgres {
+  return new RateLimiterPostgres({
+    storeClient: pool,
+    // Named, not guessed from the client's constructor name, which a wrapped pool does not keep.
+    storeType: 'pool',
+    tableName: TABLE,
+    tableCreated: true,
+    // Expired rows are overwritten on the next attempt; no timer keeps the process alive.
+    clearExpiredByTimeout: false,
+    keyPrefix,
+    points,
+    duration: windowSeconds,
+  });
+}
+
+/** Whole seconds until a counter's window ends, at least 1. */
+export function secondsToWait(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
+
 /** Seconds until the window ends when all points are used, else null. */
 function exhausted(res: RateLimiterRes | null | undefined, points: number): number | null {
   if (!res || res.consumedPoints < points) return null;
-  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return secondsToWait(res);
 }
 
 /** The configuration defaults (see config.ts): 10 per account, 50 per address, 15 minutes. */

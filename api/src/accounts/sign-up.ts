@@ -4,6 +4,7 @@ import { inTransaction } from '../db/pool.ts';
 import { InvalidTokenError } from '../errors.ts';
 import type { NoticeMailer } from './notices.ts';
 import type { Tenant } from './tenants.ts';
+import { consoleLink } from './password-reset.ts';
 import { hashToken, newToken } from './tokens.ts';
 import { USER_COLUMNS, toUser, type User, type UserRow } from './users.ts';
 
@@ -139,11 +140,7 @@ export async function mailSignUp(
       ].join('\n'),
     });
   }
-  const url = new URL(
-    'verify',
-    settings.consoleUrl.endsWith('/') ? settings.consoleUrl : `${settings.consoleUrl}/`,
-  );
-  url.searchParams.set('token', outcome.token);
+  const link = consoleLink(settings.consoleUrl, 'verify', outcome.token);
   return mailer.send({
     tenant: user.tenant,
     to: user.address,
@@ -152,7 +149,7 @@ export async function mailSignUp(
       `Someone signed up for Zajoni as ${user.address} (tenant ${user.tenant}).`,
       '',
       'To confirm that this address is yours and start sending, open this link:',
-      url.toString(),
+      link,
       '',
       `It works once, until ${outcome.expiresAt.toISOString()}, and activates the password`,
       'chosen at that sign-up. If you did not sign up, ignore this mail: without the link the',
