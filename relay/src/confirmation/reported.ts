@@ -1,4 +1,5 @@
 import type { RecipientOutcome, Transcript } from '#shared';
+import { replyClass } from '../transcript/index.ts';
 
 /** RFC 3464 section 2.3.3: what happened to one recipient. */
 export type DsnAction = 'delivered' | 'failed' | 'delayed';
@@ -53,7 +54,7 @@ export function statusFor(outcome: RecipientOutcome, action: DsnAction): string 
   if (outcome.reply?.enhanced) return outcome.reply.enhanced;
   const fromReason = STATUS_AT_START.exec(outcome.reason ?? '')?.[0];
   if (fromReason) return fromReason;
-  if (outcome.reply) return `${Math.floor(outcome.reply.code / 100)}.0.0`;
+  if (outcome.reply) return `${replyClass(outcome.reply)}.0.0`;
   return outcome.status === 'bounced' ? '5.0.0' : '4.0.0';
 }
 

@@ -1,4 +1,5 @@
 import type { Reply } from '#shared';
+import { replyClass } from '../transcript/index.ts';
 
 /** What a server offered in its reply to EHLO. */
 export interface EhloCapabilities {
@@ -16,7 +17,7 @@ export const NO_CAPABILITIES: EhloCapabilities = { keywords: new Set(), sizeLimi
  * server, every further line is `keyword [params]`.
  */
 export function parseEhlo(reply: Reply | null): EhloCapabilities {
-  if (!reply || Math.floor(reply.code / 100) !== 2) return NO_CAPABILITIES;
+  if (!reply || replyClass(reply) !== 2) return NO_CAPABILITIES;
   const keywords = new Set<string>();
   let sizeLimit: number | null = null;
   for (const line of reply.lines.slice(1)) {

@@ -1,5 +1,5 @@
 import type { AttemptOutcome, RecipientOutcome, Reply, TranscriptStep } from '#shared';
-import { parseRemoteQueueId } from '../transcript/index.ts';
+import { parseRemoteQueueId, replyClass } from '../transcript/index.ts';
 import type { SessionStage } from './session.ts';
 
 export interface DecideInput {
@@ -50,12 +50,12 @@ function decideOne(address: string, t: Transaction, index: number, lost: string)
   // RFC 5321 section 4.1.1.2: without an accepted sender there is no transaction; the RCPT
   // replies that follow a refused MAIL (503 when pipelined) are only its consequence.
   if (!t.mail?.reply) return deferred(address, null, `4.4.2 no reply to MAIL FROM${lost}`);
-  if (replyClassOf(t.mail.reply) !== 2) return fromReply(address, t.mail.reply);
+  if (replyClass(t.mail.reply) !== 2) return fromReply(address, t.mail.reply);
   const rcpt = t.rcpts[index];
   if (!rcpt?.reply) return deferred(address, null, `4.4.2 no reply to RCPT TO${lost}`);
-  if (replyClassOf(rcpt.reply) !== 2) return fromReply(address, rcpt.reply);
+  if (replyClass(rcpt.reply) !== 2) return fromReply(address, rcpt.reply);
   if (!t.data?.reply) return deferred(address, null, `4.4.2 no reply to DATA${lost}`);
-  const dataClass = replyClassOf(t.data.reply);
+  const dataClass = replyClass(t.data.reply);
   if (dataClass !== 3 && dataClass !== 2) return fromReply(address, t.data.reply);
   if (!t.message?.reply) {
     // RFC 1047: the server may have taken the message; a retry risks a duplicate, not a loss.
@@ -66,7 +66,7 @@ function decideOne(address: string, t: Transaction, index: number, lost: string)
 }
 
 function sessionFailure(address: string, input: DecideInput): RecipientOutcome {
-  const refusal = input.steps.findLast((s) => s.reply && replyClassOf(s.reply) >= 4)?.reply ?? null;
+  const refusal = input.steps.findLast((s) => s.reply && replyClass(s.reply) >= 4)?.reply ?? null;
   const banner = input.steps.some((s) => s.kind === 'banner' && s.reply);
   // RFC 3463: X.4.1 no answer from host, X.4.2 bad connection.
   const status = banner ? '4.4.2' : '4.4.1';
@@ -76,22 +76,17 @@ function sessionFailure(address: string, input: DecideInput): RecipientOutcome {
 }
 
 function fromReply(address: string, reply: Reply): RecipientOutcome {
-  const replyClass = replyClassOf(reply);
-  if (replyClass === 2) {
+  const klass = replyClass(reply);
+  if (klass === 2) {
     const remoteQueueId = parseRemoteQueueId(reply);
     return { address, status: 'delivered', reply, reason: null, remoteQueueId };
   }
-  if (replyClass === 5)
-    return { address, status: 'bounced', reply, reason: null, remoteQueueId: null };
+  if (klass === 5) return { address, status: 'bounced', reply, reason: null, remoteQueueId: null };
   return deferred(address, reply, null);
 }
 
 function deferred(address: string, reply: Reply | null, reason: string | null): RecipientOutcome {
   return { address, status: 'deferred', reply, reason, remoteQueueId: null };
-}
-
-function replyClassOf(reply: Reply): number {
-  return Math.floor(reply.code / 100);
 }
 
 function lostSuffix(error: string | null): string {
@@ -113,5 +108,5 @@ export function summarizeOutcome(recipients: readonly RecipientOutcome[]): Attem
 /** The reply to the end of data when it accepted the message (RFC 5321 section 4.1.1.4). */
 export function acceptedFinalReply(steps: readonly TranscriptStep[]): Reply | null {
   const reply = steps.find((s) => s.kind === 'message')?.reply ?? null;
-  return reply && replyClassOf(reply) === 2 ? reply : null;
+  return reply && replyClass(reply) === 2 ? reply : null;
 }

@@ -9,7 +9,6 @@ export {
   parseReply,
   parseReplyBytes,
   parseReplyText,
-  replyBytes,
   replyClass,
   replyOneLine,
   replyTextLines,

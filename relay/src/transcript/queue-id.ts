@@ -1,5 +1,5 @@
 import type { Reply } from '#shared';
-import { replyTextLines } from './reply.ts';
+import { replyClass, replyTextLines } from './reply.ts';
 
 /**
  * How a known MTA names its queue id in the reply to the end of data. Each pattern runs on the
@@ -32,7 +32,7 @@ const QUEUE_ID_FORMATS: readonly { mta: string; pattern: RegExp }[] = [
  * not recognised here loses nothing but the convenience of the parsed id.
  */
 export function parseRemoteQueueId(reply: Reply): string | null {
-  if (Math.floor(reply.code / 100) !== 2) return null;
+  if (replyClass(reply) !== 2) return null;
   for (const text of replyTextLines(reply)) {
     for (const { pattern } of QUEUE_ID_FORMATS) {
       const id = pattern.exec(text)?.[1];

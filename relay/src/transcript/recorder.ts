@@ -1,6 +1,6 @@
 import type { Reply, StepKind, TranscriptStep } from '#shared';
 import { classifyCommand, MASK, maskCommand } from './command.ts';
-import { parseReplyBytes, parseReplyText } from './reply.ts';
+import { parseReplyBytes, parseReplyText, replyClass } from './reply.ts';
 
 /** Steps without an SMTP reply, opened and closed by connection events. */
 export type EventKind = 'connect' | 'tls';
@@ -188,14 +188,14 @@ function readReply(text: string, raw: Uint8Array | null): Reply | null {
 }
 
 function followUp(state: RecorderState, draft: Draft, reply: Reply) {
-  const replyClass = Math.floor(reply.code / 100);
+  const klass = replyClass(reply);
   // RFC 5321 section 4.1.1.4: after 354 the message follows and gets its own reply. Like
   // nodemailer, a 2xx to DATA is taken as go-ahead too.
-  if (draft.kind === 'data' && (replyClass === 3 || replyClass === 2)) {
+  if (draft.kind === 'data' && (klass === 3 || klass === 2)) {
     open(state, 'message', null, null, true);
   }
   // RFC 3207 section 4: after 220 to STARTTLS the TLS handshake starts at once.
-  if (draft.kind === 'starttls' && replyClass === 2) {
+  if (draft.kind === 'starttls' && klass === 2) {
     state.event = open(state, 'tls', null, null, false);
   }
 }

@@ -52,11 +52,6 @@ export function parseReplyBytes(bytes: Uint8Array): Reply | null {
   return reply && { ...reply, raw: Buffer.from(bytes).toString('base64') };
 }
 
-/** The exact bytes of a reply, when they were captured. */
-export function replyBytes(reply: Reply): Buffer | null {
-  return reply.raw === undefined ? null : Buffer.from(reply.raw, 'base64');
-}
-
 /**
  * The RFC 3463 enhanced status code at the start of a reply's text, or null. Its class must
  * agree with the reply code's (RFC 2034 section 4), otherwise it is not trusted.
