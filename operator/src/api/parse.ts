@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { QuotaPolicySpec, TenantSpec } from './types.ts';
+import { SERVICE_TYPES, SIGN_UP_MODES, type QuotaPolicySpec, type TenantSpec } from './types.ts';
 
 /**
  * The CRD schemas (crds/) are what refuse bad input; these mirror their defaults and the fields
@@ -10,7 +10,7 @@ const tenantSpecSchema = z.object({
   displayName: z.string().min(1),
   senderDomains: z.array(z.string().min(1)).min(1),
   quotaPolicyRef: z.object({ name: z.string().min(1) }),
-  signUp: z.enum(['open', 'invite']).default('invite'),
+  signUp: z.enum(SIGN_UP_MODES).default('invite'),
   confirmationsDefault: z.boolean().default(true),
   transcriptRetentionDays: z.number().int().min(1).default(365),
   paused: z.boolean().default(false),
@@ -25,7 +25,7 @@ const tenantSpecSchema = z.object({
       .optional(),
     service: z
       .object({
-        type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),
+        type: z.enum(SERVICE_TYPES).default('LoadBalancer'),
         annotations: z.record(z.string(), z.string()).optional(),
       })
       .default({ type: 'LoadBalancer' }),
