@@ -27,6 +27,7 @@ import {
   type RunningApi,
   type User,
 } from '../api/src/index.ts';
+import { createMessageService } from '../api/src/messages/service.ts';
 import { createCaptureLog } from '../api/src/testing/capture-log.ts';
 import { startTestStack, type TestStack } from '../api/src/testing/stack.ts';
 import { buildTranscript, type TranscriptOptions } from '../api/src/testing/transcripts.ts';
@@ -428,6 +429,66 @@ describe('message log', () => {
         ),
         /row-level security/,
       );
+    } finally {
+      await restricted.end();
+    }
+  });
+
+  it("loads a page's recipients and attempts with one query per tenant, under its RLS", async () => {
+    const restricted = createPool(stack.databaseUrl, log, { role: APP_ROLE });
+    let checkouts = 0;
+    restricted.on('acquire', () => (checkouts += 1));
+    try {
+      const service = createMessageService(restricted, {
+        lifetimeMs: 86_400_000,
+        quota: { limit: QUOTA_LIMIT, windowMs: QUOTA_WINDOW_MS },
+      });
+      const pageOf = async (tenant: string) =>
+        (
+          await service.list({ tenant, userId: null }, { filter: {}, first: 8, after: null })
+        ).edges.map((e) => e.message);
+      const messages = [...(await pageOf('acme')), ...(await pageOf('globex'))];
+      assert.ok(messages.some((m) => m.tenant === 'globex') && messages.length > 2);
+      // Another tenant's queue id, presented as acme's: row-level security must hide its rows.
+      const globexMessage = messages.find((m) => m.tenant === 'globex');
+      assert.ok(globexMessage);
+      const disguised = { ...globexMessage, tenant: 'acme' };
+
+      const loaders = service.loaders();
+      checkouts = 0;
+      const [recipients, attempts] = await Promise.all([
+        Promise.all([...messages, disguised].map((m) => loaders.recipients.load(m))),
+        Promise.all([...messages, disguised].map((m) => loaders.attempts.load(m))),
+      ]);
+      // Two tenants, two fields: four transactions for the whole page.
+      assert.equal(checkouts, 4);
+
+      const expected = await owner.query<{ queue_id: string; addresses: string[]; ids: string[] }>(
+        `SELECT m.queue_id,
+                (SELECT array_agg(address ORDER BY position NULLS LAST, address)
+                   FROM recipients r WHERE r.queue_id = m.queue_id) AS addresses,
+                (SELECT array_agg(attempt_id ORDER BY started_at, attempt, host_index, attempt_id)
+                   FROM attempts a WHERE a.queue_id = m.queue_id) AS ids
+           FROM messages m WHERE m.queue_id = ANY($1)`,
+        [messages.map((m) => m.queueId)],
+      );
+      const truth = new Map(expected.rows.map((r) => [r.queue_id, r]));
+      messages.forEach((m, i) => {
+        const row = truth.get(m.queueId);
+        assert.deepEqual(
+          recipients[i]?.map((r) => r.address),
+          row?.addresses ?? [],
+          m.queueId,
+        );
+        assert.deepEqual(
+          attempts[i]?.map((a) => a.attemptId),
+          row?.ids ?? [],
+          m.queueId,
+        );
+      });
+      assert.ok(recipients.slice(0, -1).some((list) => list.length > 0));
+      assert.deepEqual(recipients.at(-1), []);
+      assert.deepEqual(attempts.at(-1), []);
     } finally {
       await restricted.end();
     }

@@ -122,29 +122,47 @@ export async function findMessage(
   return rows[0] ?? null;
 }
 
-/** A message's recipients in envelope order. */
-export async function listRecipients(db: Db, queueId: string): Promise<Recipient[]> {
-  const { rows } = await db.query<Recipient>(
-    `SELECT address, status, remote_queue_id AS "remoteQueueId", reason, last_reply AS "lastReply"
-       FROM recipients WHERE queue_id = $1
-      ORDER BY position NULLS LAST, address`,
-    [queueId],
+/**
+ * The recipients of each of `queueIds`, in envelope order: one query for a whole page of
+ * messages. A queue id without rows (or outside the transaction's tenant) maps to [].
+ */
+export async function listRecipients(
+  db: Db,
+  queueIds: readonly string[],
+): Promise<Map<string, Recipient[]>> {
+  const { rows } = await db.query<Recipient & { queueId: string }>(
+    `SELECT queue_id AS "queueId", address, status, remote_queue_id AS "remoteQueueId", reason,
+            last_reply AS "lastReply"
+       FROM recipients WHERE queue_id = ANY($1)
+      ORDER BY queue_id, position NULLS LAST, address`,
+    [queueIds],
   );
-  return rows;
+  return groupByQueueId(queueIds, rows);
 }
 
-/** A message's attempts in the order they started. */
-export async function listAttempts(db: Db, queueId: string): Promise<Attempt[]> {
-  const { rows } = await db.query<Attempt>(
-    `SELECT attempt_id AS "attemptId", domain, attempt, host_index AS "hostIndex",
-            started_at AS "startedAt", ended_at AS "endedAt", mx, tls, outcome,
-            remote_queue_id AS "remoteQueueId", final_reply AS "finalReply", error, steps,
-            record->>'traceId' AS "traceId",
-            record->'policy' AS policy,
+/** The attempts of each of `queueIds` in the order they started: one query for a page. */
+export async function listAttempts(
+  db: Db,
+  queueIds: readonly string[],
+): Promise<Map<string, Attempt[]>> {
+  const { rows } = await db.query<Attempt & { queueId: string }>(
+    `SELECT queue_id AS "queueId", attempt_id AS "attemptId", domain, attempt,
+            host_index AS "hostIndex", started_at AS "startedAt", ended_at AS "endedAt", mx, tls,
+            outcome, remote_queue_id AS "remoteQueueId", final_reply AS "finalReply", error,
+            steps, record->>'traceId' AS "traceId", record->'policy' AS policy,
             COALESCE((record->>'possibleDuplicate')::boolean, false) AS "possibleDuplicate"
-       FROM attempts WHERE queue_id = $1
-      ORDER BY started_at, attempt, host_index, attempt_id`,
-    [queueId],
+       FROM attempts WHERE queue_id = ANY($1)
+      ORDER BY queue_id, started_at, attempt, host_index, attempt_id`,
+    [queueIds],
   );
-  return rows;
+  return groupByQueueId(queueIds, rows);
+}
+
+function groupByQueueId<T extends { queueId: string }>(
+  queueIds: readonly string[],
+  rows: readonly T[],
+): Map<string, Omit<T, 'queueId'>[]> {
+  const groups = new Map<string, Omit<T, 'queueId'>[]>(queueIds.map((id) => [id, []]));
+  for (const { queueId, ...row } of rows) groups.get(queueId)?.push(row);
+  return groups;
 }

@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Pool } from 'pg';
+import DataLoader from 'dataloader';
+import type { Pool, PoolClient } from 'pg';
 import type { Logger, QuotaPolicy } from '#shared';
 import { withTenant } from '../db/tenant-scope.ts';
 import { DeliveryEventsError } from '../errors.ts';
@@ -37,10 +38,20 @@ export interface MessageService {
     query: { filter: MessageFilter; first: number; after: MessageCursor | null },
   ): Promise<MessagePage>;
   find(scope: MessageScope, queueId: string): Promise<Message | null>;
-  recipients(message: Message): Promise<Recipient[]>;
-  attempts(message: Message): Promise<Attempt[]>;
+  /** Loaders for one request: the recipients and attempts of a page, one query each. */
+  loaders(): MessageLoaders;
   quota(userId: string): Promise<QuotaStatus>;
   events(scope: MessageScope, log: Logger): AsyncGenerator<DeliveryEvent>;
+}
+
+/**
+ * Per-request batching of Message's fields: every message of a page asks in the same tick, and
+ * one transaction per tenant answers them all with one query (instead of one transaction per
+ * message and field). Per request, so nothing cached outlives what its caller may see.
+ */
+export interface MessageLoaders {
+  readonly recipients: DataLoader<Message, Recipient[], string>;
+  readonly attempts: DataLoader<Message, Attempt[], string>;
 }
 
 export function createMessageService(pool: Pool, options: MessageServiceOptions): MessageService {
@@ -56,10 +67,10 @@ export function createMessageService(pool: Pool, options: MessageServiceOptions)
       withTenant(pool, scope.tenant, (client) =>
         findMessage(client, scope, queueId, expiredBefore()),
       ),
-    recipients: (message) =>
-      withTenant(pool, message.tenant, (client) => listRecipients(client, message.queueId)),
-    attempts: (message) =>
-      withTenant(pool, message.tenant, (client) => listAttempts(client, message.queueId)),
+    loaders: () => ({
+      recipients: messageLoader(pool, listRecipients),
+      attempts: messageLoader(pool, listAttempts),
+    }),
     quota: (userId) => {
       if (!readQuota) throw new DeliveryEventsError('quota needs a NATS connection');
       return readQuota(userId);
@@ -69,4 +80,28 @@ export function createMessageService(pool: Pool, options: MessageServiceOptions)
       return subscribeDeliveryEvents(nc, scope, log);
     },
   };
+}
+
+/** A DataLoader over `query`, run once per tenant among the messages asked for together. */
+function messageLoader<T>(
+  pool: Pool,
+  query: (client: PoolClient, queueIds: readonly string[]) => Promise<Map<string, T[]>>,
+): DataLoader<Message, T[], string> {
+  return new DataLoader<Message, T[], string>(
+    async (messages) => {
+      const byTenant = Map.groupBy(messages, (m) => m.tenant);
+      const found = new Map<Message, T[]>();
+      for (const [tenant, group] of byTenant) {
+        const rows = await withTenant(pool, tenant, (client) =>
+          query(
+            client,
+            group.map((m) => m.queueId),
+          ),
+        );
+        for (const m of group) found.set(m, rows.get(m.queueId) ?? []);
+      }
+      return messages.map((m) => found.get(m) ?? []);
+    },
+    { cacheKeyFn: (m) => `${m.tenant}\u0000${m.queueId}` },
+  );
 }

@@ -4,7 +4,7 @@ import type { Logger } from '#shared';
 import type { Caller } from '../accounts/caller.ts';
 import { establishCaller, type AccountServices } from '../accounts/services.ts';
 import type { User } from '../accounts/users.ts';
-import type { MessageService } from '../messages/service.ts';
+import type { MessageLoaders, MessageService } from '../messages/service.ts';
 
 export { TENANT_HEADER } from '../accounts/caller.ts';
 
@@ -16,6 +16,8 @@ export interface ApiContext {
   readonly db: Pool;
   /** The message log: listing, quota, delivery events (messages/service.ts). */
   readonly messages: MessageService;
+  /** This request's batching loaders for Message's recipients and attempts. */
+  readonly loaders: MessageLoaders;
   /**
    * Who is calling, established once before any resolver runs (accounts/caller.ts): `kind`
    * `user`, `tenant-admin` or `platform-admin`, with `userId`, `tenant` and `address` (all null
@@ -52,6 +54,7 @@ export async function createContext(
     log: requestLog,
     db,
     messages,
+    loaders: messages.loaders(),
     caller: state.caller,
     requireCaller: state.require,
     viewer: async () => state.viewer(),

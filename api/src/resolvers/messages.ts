@@ -89,15 +89,14 @@ export const viewerMessageResolvers = {
 };
 
 /**
- * Fields of Message loaded on demand; scalar fields resolve by name from the Message record.
- * LIMITATION: each message in a page loads its recipients and attempts with its own queries, so
- * a page of 100 asking for both costs 200 transactions; batching comes with the web UI's needs.
+ * Fields of Message loaded on demand, batched per request (MessageLoaders): a page of 100
+ * messages asking for both costs two queries, not 200. Scalar fields resolve by name.
  */
 export const messageFieldResolvers = {
   recipients: (message: Message, _args: unknown, context: ApiContext): Promise<Recipient[]> =>
-    context.messages.recipients(message),
+    context.loaders.recipients.load(message),
   attempts: (message: Message, _args: unknown, context: ApiContext): Promise<Attempt[]> =>
-    context.messages.attempts(message),
+    context.loaders.attempts.load(message),
 };
 
 export const subscriptionResolvers = {
