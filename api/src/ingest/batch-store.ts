@@ -5,10 +5,10 @@ import { BatchIncompleteError, StoreTranscriptError } from '../errors.ts';
 import { storeTranscript, storeTranscriptBatch, type StoreOutcome } from './store-transcript.ts';
 
 /** Records stored in one transaction at most. */
-export const DEFAULT_BATCH_RECORDS = 16;
+export const DEFAULT_BATCH_RECORDS = 64;
 
 /** Transactions open at once: below pg's default pool of 10, so GraphQL still gets one. */
-export const DEFAULT_BATCH_TRANSACTIONS = 8;
+export const DEFAULT_BATCH_TRANSACTIONS = 4;
 
 export interface BatchStoreOptions {
   /** Records stored in one transaction at most (default DEFAULT_BATCH_RECORDS). */

@@ -22,7 +22,7 @@ import {
 import { ConsumerSetupError, QueueIdConflictError } from '../errors.ts';
 import { publishDeliveryEvent } from '../messages/events.ts';
 import { annotateIngest, noteIngestFailure, traceIngest, traceStore } from '../telemetry/index.ts';
-import { decodeRecord } from './decode-record.ts';
+import { NOT_JSON, decodeRecord } from './decode-record.ts';
 import {
   DEFAULT_BATCH_RECORDS,
   DEFAULT_BATCH_TRANSACTIONS,
@@ -34,7 +34,7 @@ import {
 export const DEFAULT_RETRY_DELAY_MS = 5_000;
 
 /** Records a replica pulls from the stream at once. */
-const BATCH_SIZE = 128;
+const BATCH_SIZE = 256;
 
 /**
  * Records being stored at once: enough to fill every transaction of the batch store
@@ -98,9 +98,11 @@ export async function startIngest(
     const inFlight = new Set<Promise<void>>();
     const lastOfMessage = new Map<string, Promise<void>>();
     for await (const msg of messages) {
+      // Parsed once: the queue id orders the records, decodeRecord judges the rest.
+      const body = parseBody(msg);
       const handle = () =>
-        traceIngest(msg, () => handleRecord(msg, nc, store, ingestLog, retryDelayMs));
-      const task = storeInOrder(lastOfMessage, queueIdOf(msg), handle).finally(() =>
+        traceIngest(msg, () => handleRecord(msg, body, nc, store, ingestLog, retryDelayMs));
+      const task = storeInOrder(lastOfMessage, queueIdOf(body), handle).finally(() =>
         inFlight.delete(task),
       );
       inFlight.add(task);
@@ -138,15 +140,19 @@ function storeInOrder(
   return task;
 }
 
-/** The record's queue id when it has one; decodeRecord judges the rest. */
-function queueIdOf(msg: JsMsg): string | undefined {
+/** The message's JSON body, or NOT_JSON. */
+function parseBody(msg: JsMsg): unknown {
   try {
-    const body: unknown = msg.json();
-    const queueId = (body as { queueId?: unknown } | null)?.queueId;
-    return typeof queueId === 'string' ? queueId : undefined;
+    return msg.json();
   } catch {
-    return undefined;
+    return NOT_JSON;
   }
+}
+
+/** The record's queue id when it has one; decodeRecord judges the rest. */
+function queueIdOf(body: unknown): string | undefined {
+  const queueId = (body as { queueId?: unknown } | null)?.queueId;
+  return typeof queueId === 'string' ? queueId : undefined;
 }
 
 /** Creates the durable consumer, or brings an existing one to this configuration. */
@@ -166,22 +172,27 @@ async function ensureIngestConsumer(jsm: JetStreamManager): Promise<void> {
   }
 }
 
-/** Stores one record and settles it: ack, term (never retry) or nak (retry after a delay). */
+/**
+ * Stores one record and settles it: ack, term (never retry) or nak (retry after a delay). Log
+ * lines name the record by fields rather than child loggers: one of these runs per record.
+ */
 async function handleRecord(
   msg: JsMsg,
+  body: unknown,
   nc: NatsConnection,
   store: StoreRecord,
   log: Logger,
   retryDelayMs: number,
 ): Promise<void> {
-  let recordLog = log.child({ seq: msg.seq, subject: msg.subject });
+  const at: Record<string, unknown> = { seq: msg.seq, subject: msg.subject };
   try {
-    const record = decodeRecord(msg);
-    recordLog = recordLog.child({ queueId: record.queueId, attemptId: record.attemptId });
+    const record = decodeRecord(body, msg.subject);
+    at['queueId'] = record.queueId;
+    at['attemptId'] = record.attemptId;
     annotateIngest(record);
     const outcome = await traceStore(record, () => store(record));
     msg.ack();
-    recordLog.info({ outcome: outcome.kind }, 'transcript stored');
+    log.info({ ...at, outcome: outcome.kind }, 'transcript stored');
     // After the commit, so a subscriber that queries on the event finds what it announces.
     if (outcome.kind === 'stored') {
       publishDeliveryEvent(
@@ -196,29 +207,35 @@ async function handleRecord(
           status: outcome.status,
           storedAt: new Date().toISOString(),
         },
-        recordLog,
+        log,
       );
     }
   } catch (error) {
-    settleFailure(msg, recordLog, error, retryDelayMs);
+    settleFailure(msg, log, at, error, retryDelayMs);
   }
 }
 
-function settleFailure(msg: JsMsg, log: Logger, error: unknown, retryDelayMs: number): void {
+function settleFailure(
+  msg: JsMsg,
+  log: Logger,
+  at: Record<string, unknown>,
+  error: unknown,
+  retryDelayMs: number,
+): void {
   const terminal = error instanceof InvalidRecordError || error instanceof QueueIdConflictError;
   noteIngestFailure(msg.subject, error, terminal);
   if (error instanceof InvalidRecordError) {
-    log.error({ issues: error.issues }, 'invalid transcript record; terminated');
+    log.error({ ...at, issues: error.issues }, 'invalid transcript record; terminated');
     // No reason text: servers before 2.10 ignore a `+TERM <reason>` acknowledgement entirely.
     msg.term();
     return;
   }
   if (error instanceof QueueIdConflictError) {
-    log.error({ err: error }, 'transcript queue id belongs to another tenant; terminated');
+    log.error({ ...at, err: error }, 'transcript queue id belongs to another tenant; terminated');
     msg.term();
     return;
   }
   const deliveries = msg.info.deliveryCount;
-  log.warn({ err: error, deliveries, retryDelayMs }, 'cannot store transcript; will retry');
+  log.warn({ ...at, err: error, deliveries, retryDelayMs }, 'cannot store transcript; will retry');
   msg.nak(retryDelayMs);
 }

@@ -1,19 +1,17 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { InvalidRecordError, parseTranscript, type Transcript } from '#shared';
 
+/** What the consumer passes for a stream message whose data is not JSON. */
+export const NOT_JSON: unique symbol = Symbol('not JSON');
+
 /**
- * Reads a transcript from a stream message: JSON, the shared schema, and the checks the schema
- * cannot express. Throws InvalidRecordError naming every problem found.
+ * Reads a transcript from a stream message's parsed JSON `body` (NOT_JSON when it did not
+ * parse), published on `subject`: the shared schema, and the checks the schema cannot express.
+ * Throws InvalidRecordError naming every problem found.
  */
-export function decodeRecord(msg: JsMsg): Transcript {
-  let body: unknown;
-  try {
-    body = msg.json();
-  } catch (error) {
-    throw new InvalidRecordError('transcript', ['(root): not JSON'], { cause: error });
-  }
+export function decodeRecord(body: unknown, subject: string): Transcript {
+  if (body === NOT_JSON) throw new InvalidRecordError('transcript', ['(root): not JSON']);
   const record = parseTranscript(body);
-  const issues = consistencyIssues(record, msg.subject);
+  const issues = consistencyIssues(record, subject);
   if (issues.length > 0) throw new InvalidRecordError('transcript', issues);
   return record;
 }
