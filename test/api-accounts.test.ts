@@ -21,6 +21,8 @@ import {
   type AdminIo,
   type AuthResponder,
 } from '../api/src/index.ts';
+import { HASH_OPTIONS } from '../api/src/accounts/passwords.ts';
+import { createVerifiedPasswords } from '../api/src/accounts/verified-passwords.ts';
 import { LEVEL, createCaptureLog } from '../api/src/testing/capture-log.ts';
 import { startTestStack, type TestStack } from '../api/src/testing/stack.ts';
 import { waitFor } from '../scripts/stack/process.ts';
@@ -314,6 +316,45 @@ describe('accounts', () => {
       assert.equal(await verifyHash(upgraded, PASSWORD), true);
       assert.equal(again?.address, 'bob@example.com');
       assert.equal(await storedHash(), upgraded, 'a current hash is kept');
+    });
+
+    it('remembers a right password until the stored hash changes, never a wrong one', async () => {
+      const carol = await createUser(pool, 'initech', 'carol@example.com', PASSWORD);
+      const storedHash = async () =>
+        (
+          await pool.query<{ password_hash: string }>(
+            'SELECT password_hash FROM users WHERE id = $1',
+            [carol.id],
+          )
+        ).rows[0]?.password_hash ?? '';
+      const verified = createVerifiedPasswords(60);
+      const credentials = { tenant: 'initech', address: 'carol@example.com' };
+
+      const wrong = await checkCredentials(
+        pool,
+        { ...credentials, password: 'wrong password' },
+        verified,
+      );
+      const right = await checkCredentials(pool, { ...credentials, password: PASSWORD }, verified);
+      const hashBefore = await storedHash();
+      const rememberedRight = verified.has(carol.id, hashBefore, PASSWORD);
+      const rememberedWrong = verified.has(carol.id, hashBefore, 'wrong password');
+      // The password changes elsewhere: the remembered check must not let the old one in.
+      await pool.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
+        carol.id,
+        await hash('a new password', HASH_OPTIONS),
+      ]);
+      const oldAfterChange = await checkCredentials(
+        pool,
+        { ...credentials, password: PASSWORD },
+        verified,
+      );
+
+      assert.equal(wrong, null);
+      assert.equal(right?.id, carol.id);
+      assert.equal(rememberedRight, true);
+      assert.equal(rememberedWrong, false);
+      assert.equal(oldAfterChange, null);
     });
 
     it('refuses a wrong password, an unknown user and another tenant alike', async () => {

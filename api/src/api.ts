@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '#shared';
 import { startAuthResponder } from './accounts/auth-responder.ts';
 import { createAccountServices } from './accounts/services.ts';
+import { createVerifiedPasswords } from './accounts/verified-passwords.ts';
 import { createConsoleServices } from './console/services.ts';
 import type { ApiConfig } from './config.ts';
 import { ShutdownError } from './errors.ts';
@@ -50,7 +51,8 @@ export async function startApi(
     const ingest = await startIngest(nc, pool, log, options);
     cleanups.unshift(() => ingest.stop());
 
-    const auth = startAuthResponder(nc, pool, log, accounts.limiter);
+    const verified = createVerifiedPasswords(config.AUTH_CACHE_SECONDS);
+    const auth = startAuthResponder(nc, pool, log, accounts.limiter, verified);
     cleanups.unshift(() => auth.stop());
 
     const retention = startRetention(pool, log, {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envPort, envPositiveInt, hostNameSchema, parseEnv } from '#shared';
+import { DEFAULT_AUTH_CACHE_SECONDS } from './accounts/verified-passwords.ts';
 import { consoleSettingsShape } from './console/settings.ts';
 import { messageSettingsShape } from './messages/settings.ts';
 
@@ -62,6 +63,9 @@ const apiHost = z.union([hostNameSchema, z.ipv6()], {
  *   account or address is released when its window ends.
  * - `AUTH_FAILURES_PER_ACCOUNT` (default 10), `AUTH_FAILURES_PER_ADDRESS` (default 50): failed
  *   sign-ins plus failed SMTP AUTH allowed per account, and per client IP, within the window.
+ * - `AUTH_CACHE_SECONDS` (default 300): how long a password found right for SMTP AUTH is
+ *   remembered, so the next login of the same account with it skips the argon2 verify (a mail
+ *   client logs in per connection); 0 turns it off. See accounts/verified-passwords.ts.
  * - `PLATFORM_ADMIN_TOKEN_FILE` (default unset): file holding a platform admin token (one line,
  *   at least 32 characters), read once at start, e.g. a mounted Secret. A Bearer request with it
  *   is a platform admin with no row in PostgreSQL; the Helm chart gives the operator the same
@@ -86,6 +90,7 @@ export const apiConfigSchema = z.object({
   AUTH_FAILURE_WINDOW_SECONDS: envPositiveInt(900),
   AUTH_FAILURES_PER_ACCOUNT: envPositiveInt(10),
   AUTH_FAILURES_PER_ADDRESS: envPositiveInt(50),
+  AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_AUTH_CACHE_SECONDS),
   PLATFORM_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
 });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

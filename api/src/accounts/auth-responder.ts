@@ -9,6 +9,11 @@ import {
 import type { Pool } from 'pg';
 import { checkPassword } from './credentials.ts';
 import { createAuthLimiter, DEFAULT_AUTH_LIMITS, type AuthLimiter } from './rate-limit.ts';
+import {
+  createVerifiedPasswords,
+  DEFAULT_AUTH_CACHE_SECONDS,
+  type VerifiedPasswords,
+} from './verified-passwords.ts';
 
 /** NATS queue group of the responders: each request is answered by one API replica. */
 export const AUTH_QUEUE_GROUP = 'zajoni-api';
@@ -21,20 +26,24 @@ export interface AuthResponder {
 /**
  * Answers relays' SMTP AUTH checks on AUTH_VERIFY_SUBJECT: a JSON AuthRequest in, a JSON
  * AuthReply out. Requests are answered concurrently; argon2 runs on libuv's thread pool, which
- * bounds the CPU they use.
+ * bounds the CPU they use. A mail client logs in once per connection, often once per message:
+ * `verified` spares the argon2 verify of a password found right a moment ago.
  */
 export function startAuthResponder(
   nc: NatsConnection,
   db: Pool,
   log: Logger,
   limiter: AuthLimiter = createAuthLimiter(db, DEFAULT_AUTH_LIMITS),
+  verified: VerifiedPasswords = createVerifiedPasswords(DEFAULT_AUTH_CACHE_SECONDS),
 ): AuthResponder {
   const responderLog = log.child({ component: 'auth-responder' });
   const sub = nc.subscribe(AUTH_VERIFY_SUBJECT, { queue: AUTH_QUEUE_GROUP });
   const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
     for await (const msg of sub) {
-      const task = answer(msg, db, limiter, responderLog).finally(() => inFlight.delete(task));
+      const task = answer(msg, db, limiter, verified, responderLog).finally(() =>
+        inFlight.delete(task),
+      );
       inFlight.add(task);
     }
   })();
@@ -51,28 +60,41 @@ export function startAuthResponder(
   return { stop: () => (stopped ??= stop()) };
 }
 
-async function answer(msg: Msg, db: Pool, limiter: AuthLimiter, log: Logger): Promise<void> {
+async function answer(
+  msg: Msg,
+  db: Pool,
+  limiter: AuthLimiter,
+  verified: VerifiedPasswords,
+  log: Logger,
+): Promise<void> {
   if (!msg.reply) {
     log.warn({ subject: msg.subject }, 'auth request without a reply subject');
     return;
   }
-  const reply = await decide(msg, db, limiter, log);
+  const reply = await decide(msg, db, limiter, verified, log);
   msg.respond(JSON.stringify(reply));
 }
 
-async function decide(msg: Msg, db: Pool, limiter: AuthLimiter, log: Logger): Promise<AuthReply> {
+async function decide(
+  msg: Msg,
+  db: Pool,
+  limiter: AuthLimiter,
+  verified: VerifiedPasswords,
+  log: Logger,
+): Promise<AuthReply> {
   const request = parseRequest(msg, log);
   // A malformed request is a relay defect, not a wrong password: answer "try later" (4xx).
   if (!request) return { ok: false, reason: 'unavailable' };
 
   const requestLog = log.child({ tenant: request.tenant, username: request.username });
   try {
-    const check = await checkPassword(db, limiter, {
+    const credentials = {
       tenant: request.tenant,
       address: request.username,
       password: request.password,
       remoteAddress: request.remoteAddress,
-    });
+    };
+    const check = await checkPassword(db, limiter, credentials, verified);
     if (check.kind === 'rate-limited') {
       const { retryAfterSeconds } = check;
       requestLog.warn({ remoteAddress: request.remoteAddress, retryAfterSeconds }, 'auth limited');

@@ -3,6 +3,7 @@ import { tryNormalizeAddress } from './addresses.ts';
 import { upgradedHash, verifyPassword } from './passwords.ts';
 import type { AuthLimiter } from './rate-limit.ts';
 import { findUsersByAddress, type User } from './users.ts';
+import type { VerifiedPasswords } from './verified-passwords.ts';
 
 /** What a client presents: SMTP AUTH, GraphQL signIn, or HTTP Basic auth. */
 export interface Credentials {
@@ -16,16 +17,30 @@ export interface Credentials {
  * Returns the account when the credentials match, null otherwise. Exactly one argon2 verify runs
  * whatever the outcome (unknown address, ambiguous address, wrong password), so response time
  * does not reveal which accounts exist; a right password whose hash has old parameters is hashed
- * again and stored (see rehashPassword). Database failures are thrown to the caller.
+ * again and stored (see rehashPassword). With `verified`, a password found right for this
+ * account and stored hash within its ttl needs no verify (see VerifiedPasswords); wrong ones
+ * always get one. Database failures are thrown to the caller.
  */
-export async function checkCredentials(db: Db, credentials: Credentials): Promise<User | null> {
+export async function checkCredentials(
+  db: Db,
+  credentials: Credentials,
+  verified?: VerifiedPasswords,
+): Promise<User | null> {
   const address = tryNormalizeAddress(credentials.address);
   const candidates = address ? await findUsersByAddress(db, address, credentials.tenant) : [];
   // An address in several tenants without a tenant named is refused like an unknown one.
   const user = candidates.length === 1 ? candidates[0] : undefined;
-  const ok = await verifyPassword(user?.passwordHash ?? null, credentials.password);
+  const { password } = credentials;
+  if (user && verified?.has(user.id, user.passwordHash, password)) return accountOf(user);
+  const ok = await verifyPassword(user?.passwordHash ?? null, password);
   if (!ok || !user) return null;
-  await rehashPassword(db, user.id, user.passwordHash, credentials.password);
+  const hash =
+    (await rehashPassword(db, user.id, user.passwordHash, password)) ?? user.passwordHash;
+  verified?.add(user.id, hash, password);
+  return accountOf(user);
+}
+
+function accountOf(user: User & { passwordHash: string }): User {
   return {
     id: user.id,
     tenant: user.tenant,
@@ -48,14 +63,14 @@ async function rehashPassword(
   userId: string,
   oldHash: string,
   password: string,
-): Promise<void> {
+): Promise<string | null> {
   const newHash = await upgradedHash(oldHash, password);
-  if (newHash === null) return;
-  await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [
-    userId,
-    oldHash,
-    newHash,
-  ]);
+  if (newHash === null) return null;
+  const { rowCount } = await db.query(
+    'UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2',
+    [userId, oldHash, newHash],
+  );
+  return rowCount === 1 ? newHash : null;
 }
 
 /** Result of a password check under the failed-attempt limits. */
@@ -76,6 +91,7 @@ export async function checkPassword(
   db: Db,
   limiter: AuthLimiter,
   credentials: Credentials & { readonly remoteAddress?: string | undefined },
+  verified?: VerifiedPasswords,
 ): Promise<PasswordCheck> {
   const key = {
     tenant: credentials.tenant,
@@ -85,7 +101,7 @@ export async function checkPassword(
   const wait = await limiter.blockedFor(key);
   if (wait !== null) return { kind: 'rate-limited', retryAfterSeconds: wait };
 
-  const user = await checkCredentials(db, credentials);
+  const user = await checkCredentials(db, credentials, verified);
   if (!user) {
     await limiter.recordFailure(key);
     return { kind: 'refused' };
