@@ -35,11 +35,22 @@ describe('parseApiConfig', () => {
       AUTH_FAILURE_WINDOW_SECONDS: 900,
       AUTH_FAILURES_PER_ACCOUNT: 10,
       AUTH_FAILURES_PER_ADDRESS: 50,
+      AUTH_CACHE_SECONDS: 300,
     });
   });
 
   it('accepts an IPv6 bind address', () => {
     assert.equal(parseApiConfig({ ...REQUIRED, API_HOST: '::' }).API_HOST, '::');
+  });
+
+  it('turns the SMTP AUTH cache off with 0 and refuses a negative time', () => {
+    assert.equal(parseApiConfig({ ...REQUIRED, AUTH_CACHE_SECONDS: '0' }).AUTH_CACHE_SECONDS, 0);
+    assert.throws(
+      () => parseApiConfig({ ...REQUIRED, AUTH_CACHE_SECONDS: '-1' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems[0]?.startsWith('AUTH_CACHE_SECONDS:') === true,
+    );
   });
 
   it('names every bad variable at once', () => {
