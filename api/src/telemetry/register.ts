@@ -1,8 +1,8 @@
 /**
  * Starts tracing for the API: HTTP, GraphQL and PostgreSQL through their maintained
  * instrumentations, and trace ids in pino's lines. Load it before the API's own modules:
- * `node --import ./api/src/telemetry/register.ts api/src/main.ts` (the tests add `--import tsx`
- * before it). main.ts imports it too, so an API started without the flag still traces ingest,
+ * `node --import ./api/src/telemetry/register.ts api/src/main.ts`, as the image and the tests
+ * do. main.ts imports it too, so an API started without the flag still traces ingest,
  * GraphQL and PostgreSQL; HTTP server spans and log correlation need the flag (ESM hooks only
  * see modules loaded after them).
  */

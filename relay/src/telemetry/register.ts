@@ -1,7 +1,7 @@
 /**
  * Starts tracing for the relay. Load it before the relay's own modules, so the pino
  * instrumentation sees pino load: `node --import ./relay/src/telemetry/register.ts
- * relay/src/main.ts` (the tests add `--import tsx` before it). main.ts imports it too, so a relay
+ * relay/src/main.ts`, as the image and the tests do. main.ts imports it too, so a relay
  * started without the flag still traces its own steps; only log correlation needs the flag.
  */
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
