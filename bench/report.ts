@@ -92,6 +92,7 @@ export function zajoniTable(
       `${fmt(l.p50Ms)} / ${fmt(l.p99Ms)}`,
     ]),
     [`bulk load of ${graphqlResult.rows} rows, s`, fmt(graphqlResult.loadSeconds)],
+    ['relay RSS before the sessions, MiB', fmt(sessions.relayIdleRssMiB)],
     [
       `relay peak RSS, ${sessions.idle} idle + ${sessions.active} active sessions, MiB`,
       fmt(sessions.relayPeakRssMiB),

@@ -1,5 +1,5 @@
 import { openSession, runLoad } from './load-generator.ts';
-import { sampleMemory } from './proc-stats.ts';
+import { rssMiB, sampleMemory } from './proc-stats.ts';
 import { BENCH, benchUser, type ZajoniSystem } from './systems.ts';
 
 export interface SessionsResult {
@@ -7,19 +7,23 @@ export interface SessionsResult {
   readonly active: number;
   readonly messages: number;
   readonly accepted: number;
+  /** RSS of the relay process alone before the sessions opened, in MiB. */
+  readonly relayIdleRssMiB: number;
   /** Peak RSS of the relay process alone while all sessions were open, in MiB. */
   readonly relayPeakRssMiB: number;
 }
 
 /**
  * Relay memory with many sessions at once: `idle` connections that said EHLO and wait (as mail
- * clients keep a connection open), while `active` sessions submit `messages` with AUTH.
+ * clients keep a connection open), while `active` sessions submit `messages` with AUTH. Run it
+ * on a relay that has done nothing else: V8 keeps the heap an earlier load (5 MB messages) grew.
  */
 export async function measureSessions(
   system: ZajoniSystem,
   options: { idle: number; active: number; messages: number; accounts: number },
 ): Promise<SessionsResult> {
   const relayPid = system.relay.process.child.pid ?? 0;
+  const relayIdleRssMiB = rssMiB([relayPid]);
   const memory = sampleMemory({ relay: [relayPid] }, 100);
   const idle = await Promise.all(
     Array.from({ length: options.idle }, (_, i) =>
@@ -42,6 +46,7 @@ export async function measureSessions(
     active: options.active,
     messages: options.messages,
     accepted: load.submissions.filter((s) => s.accepted).length,
+    relayIdleRssMiB,
     relayPeakRssMiB: peaks.relay ?? 0,
   };
 }
