@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     try {
       // First, on the fresh relay: the cases' larger messages would grow its heap for good.
       log('bench: sessions');
-      const sessions = await measureSessions(zajoni, SESSIONS);
+      const sessions = await measureSessions(zajoni, sink, SESSIONS);
       for (const config of configs)
         zajoniCases.push(await announce(runCase(zajoni, sink, config, ACCOUNTS)));
       log('bench: ingest');

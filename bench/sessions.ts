@@ -1,5 +1,7 @@
+import { waitFor } from '../scripts/stack/process.ts';
 import { openSession, runLoad } from './load-generator.ts';
 import { rssMiB, sampleMemory } from './proc-stats.ts';
+import type { Sink } from './sink.ts';
 import { BENCH, benchUser, type ZajoniSystem } from './systems.ts';
 
 export interface SessionsResult {
@@ -17,11 +19,15 @@ export interface SessionsResult {
  * Relay memory with many sessions at once: `idle` connections that said EHLO and wait (as mail
  * clients keep a connection open), while `active` sessions submit `messages` with AUTH. Run it
  * on a relay that has done nothing else: V8 keeps the heap an earlier load (5 MB messages) grew.
+ * Returns once the sink has every accepted message and as many receipts, so that the next case
+ * starts on an empty queue.
  */
 export async function measureSessions(
   system: ZajoniSystem,
+  sink: Sink,
   options: { idle: number; active: number; messages: number; accounts: number },
 ): Promise<SessionsResult> {
+  sink.clear();
   const relayPid = system.relay.process.child.pid ?? 0;
   const relayIdleRssMiB = rssMiB([relayPid]);
   const memory = sampleMemory({ relay: [relayPid] }, 100);
@@ -41,11 +47,19 @@ export async function measureSessions(
   });
   const peaks = memory.stop();
   for (const session of idle) session.socket.destroy();
+  const accepted = new Set(load.submissions.filter((s) => s.accepted).map((s) => s.id));
+  const arrived = () => sink.records.filter((r) => accepted.has(r.id)).length;
+  const receipts = () => sink.records.filter((r) => r.id === '-').length;
+  await waitFor(
+    "the sessions' messages and receipts at the sink",
+    () => arrived() >= accepted.size && receipts() >= accepted.size,
+    120_000,
+  );
   return {
     idle: options.idle,
     active: options.active,
     messages: options.messages,
-    accepted: load.submissions.filter((s) => s.accepted).length,
+    accepted: accepted.size,
     relayIdleRssMiB,
     relayPeakRssMiB: peaks.relay ?? 0,
   };
