@@ -357,6 +357,19 @@ describe('accounts', () => {
       assert.equal(oldAfterChange, null);
     });
 
+    it('does not let a deleted account in on a remembered password', async () => {
+      const dave = await createUser(pool, 'initech', 'dave@example.com', PASSWORD);
+      const verified = createVerifiedPasswords(60);
+      const credentials = { tenant: 'initech', address: 'dave@example.com', password: PASSWORD };
+
+      const before = await checkCredentials(pool, credentials, verified);
+      await pool.query('DELETE FROM users WHERE id = $1', [dave.id]);
+      const after = await checkCredentials(pool, credentials, verified);
+
+      assert.equal(before?.id, dave.id);
+      assert.equal(after, null);
+    });
+
     it('refuses a wrong password, an unknown user and another tenant alike', async () => {
       const refusals = [
         { tenant: 'initech', username: 'alice@example.com', password: 'wrong password' },
