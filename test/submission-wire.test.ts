@@ -73,6 +73,24 @@ describe('submission on the wire', () => {
     return client.reply();
   }
 
+  it('greets once on each port: the skipped 100 ms pause does not greet a second time', async () => {
+    const { submissionPort, submissionsPort } = stack.relay.settings;
+    for (const [port, tls] of [
+      [submissionPort, false],
+      [submissionsPort, true],
+    ] as const) {
+      const client = await openRaw({ port, tls });
+      assert.equal(client.greeting.code, 220, client.greeting.lines.join(' | '));
+      // smtp-server's own timer fires 100 ms after the connection; a second 220 sent then
+      // would be read here as the reply to EHLO.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ehlo = await client.command('EHLO client.test');
+      assert.equal(ehlo.code, 250, `port ${port}: ${ehlo.lines.join(' | ')}`);
+      assert.equal((await client.command('QUIT')).code, 221);
+      client.close();
+    }
+  });
+
   it('B02: normalizes bare LF and bare CR, so a strict MX gets only CRLF line ends', async () => {
     const content =
       'Subject: quarterly report for the regional offices and partners\n folded with a bare LF\r\n' +

@@ -84,21 +84,30 @@ function createServer(
     logger: false,
     ...hooks,
   };
-  const server = new EnhancedCodesServer(config);
+  const server = new SubmissionServer(config);
   // Without an error listener a client's reset kills the process (smtp-server issue #229).
   server.on('error', (error: Error) => log.warn({ err: error }, 'submission connection error'));
   return server;
 }
 
 /**
- * smtp-server picks the enhanced status code of a hook's refusal from the reply code alone
- * (550 becomes 5.1.1), which names the wrong problem for policy refusals. SmtpReplyError puts
- * the code it means in the message; for such a message this server suppresses the library's.
+ * smtp-server as the submission service needs it, in two respects.
  *
- * LIMITATION: this relies on smtp-server's `connect()` and `send(code, data, context)` internals
- * (3.21); the submission tests fail if a release changes them.
+ * Enhanced status codes: smtp-server picks the enhanced status code of a hook's refusal from
+ * the reply code alone (550 becomes 5.1.1), which names the wrong problem for policy refusals.
+ * SmtpReplyError puts the code it means in the message; for such a message this server
+ * suppresses the library's.
+ *
+ * The greeting: smtp-server holds every greeting back 100 ms, with no setting, to catch
+ * clients that talk before it (a check against spam bots on port 25; Postfix makes it in
+ * postscreen, which does not guard submission). Submission clients authenticate, so the pause
+ * only makes every session 100 ms longer; this server greets as soon as the connection is set
+ * up. A client that talks before the greeting is still refused with 421, as smtp-server does.
+ *
+ * LIMITATION: this relies on smtp-server's `connect()`, `send(code, data, context)` and
+ * `connectionReady()` (3.21); the submission tests fail if a release changes them.
  */
-class EnhancedCodesServer extends SMTPServer {
+class SubmissionServer extends SMTPServer {
   override connect(socket: Socket | TLSSocket, socketOptions?: ConnectionOptions) {
     super.connect(socket, socketOptions);
     const connection = [...this.connections].at(-1);
@@ -108,10 +117,30 @@ class EnhancedCodesServer extends SMTPServer {
       typeof data === 'string' && OWN_CODE.test(data)
         ? send(code, data, false)
         : send(code, data, context);
+    if (!this.options.maxClients) greetAtOnce(connection);
   }
 }
 
 type ConnectionOptions = Parameters<SMTPServer['connect']>[1];
+type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
+
+/**
+ * Starts the connection's greeting now. smtp-server's own timer calls `connectionReady()` once
+ * more after its pause; that call does nothing. A connection that still waits for a TLS
+ * upgrade keeps smtp-server's own course, and so does a server with `maxClients` (which the
+ * relay does not set), whose refusal comes before the pause.
+ */
+function greetAtOnce(connection: Connection) {
+  if (connection.needsUpgrade) return;
+  const ready = connection.connectionReady.bind(connection);
+  let started = false;
+  connection.connectionReady = (next) => {
+    if (started) return;
+    started = true;
+    ready(next);
+  };
+  connection.connectionReady();
+}
 
 const OWN_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
 
