@@ -87,7 +87,13 @@ export async function startApi(
 
 async function connectNats(url: string, log: Logger): Promise<NatsConnection> {
   // A server keeps reconnecting for as long as it runs: ingest and AUTH resume on their own.
-  const nc = await connect({ servers: url, name: 'zajoni-api', maxReconnectAttempts: -1 });
+  // noAsyncTraces: no Error with a stack trace built up front for every request (see the relay).
+  const nc = await connect({
+    servers: url,
+    name: 'zajoni-api',
+    maxReconnectAttempts: -1,
+    noAsyncTraces: true,
+  });
   void nc.closed().then((error) => {
     if (error) log.error({ err: error }, 'nats connection closed');
   });
