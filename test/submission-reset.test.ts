@@ -48,6 +48,7 @@ describe('client resets mid-DATA, repeated', () => {
           release: async () => undefined,
         },
         queue: {
+          bodyStoreFor: () => 'kv',
           enqueue: async (entry) => void queued.push(entry.queueId),
           readBody: async () => null,
           removeBody: async () => undefined,

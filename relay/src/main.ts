@@ -9,6 +9,7 @@ import {
   AUTH_VERIFY_SUBJECT,
   authReplySchema,
   BODY_BUCKET,
+  SMALL_BODY_BUCKET,
   ConfigError,
   createLogger,
   DONE_BUCKET,
@@ -29,7 +30,7 @@ import {
   deliverToDomain,
 } from './delivery/index.ts';
 import { createLivePolicy, type LivePolicy, type RelayLimits } from './policy/index.ts';
-import { createDeliveryWorker, createQueueStore } from './queue/index.ts';
+import { createDeliveryWorker, createQueueStore, smallBodyLimit } from './queue/index.ts';
 import { createQuota } from './quota/index.ts';
 import { createSubmissionService, loadTls } from './submission/index.ts';
 import {
@@ -80,8 +81,14 @@ async function main() {
   const quotaKv = await kvm.create(QUOTA_BUCKET, { history: 1 });
   const resultTtl = config.MESSAGE_LIFETIME_MS + RESULT_TTL_MARGIN_MS;
   const results = await kvm.create(DONE_BUCKET, { history: 1, ttl: resultTtl });
-  const bodies = await new Objm(nc).create(BODY_BUCKET);
-  const store = traceQueueStore(createQueueStore(js, bodies));
+  const store = traceQueueStore(
+    createQueueStore(js, {
+      objects: await new Objm(nc).create(BODY_BUCKET),
+      // Kept as long as a result: a body outlives its entry only when a crash orphaned it.
+      small: await kvm.create(SMALL_BODY_BUCKET, { history: 1, ttl: resultTtl }),
+      smallMaxOctets: smallBodyLimit(nc.info?.max_payload),
+    }),
+  );
   const metrics = createRelayMetrics(config.TENANT, () => readQueueDepth(jsm, config.TENANT));
 
   const resolver = traceResolver(createMxResolver({ servers: config.dnsServers }));

@@ -11,8 +11,8 @@ export const QUEUE_KINDS = ['message', 'confirmation', 'failure-notice', 'accoun
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
 /**
- * A queue entry, published to JetStream only once its body is stored in the object store. The
- * body itself lives under `queueId` in the body bucket.
+ * A queue entry, published to JetStream only once its body is stored. The body itself lives
+ * under `queueId`, in the bucket `bodyStore` names.
  */
 export const queuedMessageSchema = z.object({
   queueId: z.string().min(1).max(64),
@@ -42,6 +42,12 @@ export const queuedMessageSchema = z.object({
    * submission). Entries queued before the field existed count as true.
    */
   confirm: z.boolean().default(true),
+  /**
+   * Where the body is kept: `kv`, the small-body KV bucket (SMALL_BODY_BUCKET), for a body that
+   * fits in one NATS message; `object`, the object store (BODY_BUCKET), for a larger one.
+   * Entries queued before the field existed, and the API's notices, are in the object store.
+   */
+  bodyStore: z.enum(['kv', 'object']).default('object'),
 });
 export type QueuedMessage = z.infer<typeof queuedMessageSchema>;
 

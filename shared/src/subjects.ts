@@ -12,6 +12,13 @@ export const TRANSCRIPT_STREAM = 'ZAJONI_TRANSCRIPTS';
 /** Object store bucket for message bodies, keyed by queue id. */
 export const BODY_BUCKET = 'zajoni-bodies';
 
+/**
+ * KV bucket for the bodies that fit in one NATS message, keyed by queue id. A KV value is one
+ * message: storing, reading and deleting it is one request each, where the object store needs
+ * three to five (its metadata, its chunks through a consumer of their own).
+ */
+export const SMALL_BODY_BUCKET = 'zajoni-small-bodies';
+
 /** KV bucket with each user's send times in the rolling quota window. */
 export const QUOTA_BUCKET = 'zajoni-quota';
 

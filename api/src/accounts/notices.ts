@@ -55,6 +55,7 @@ export function createNoticeMailer(
         attempt: 1,
         notBefore: null,
         confirm: false,
+        bodyStore: 'object',
       };
       await bodies.putBlob({ name: queueId }, raw);
       await js.publish(queueSubject(notice.tenant), JSON.stringify(entry), {

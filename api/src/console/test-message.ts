@@ -79,6 +79,7 @@ async function queue(
     attempt: 1,
     notBefore: null,
     confirm: user.confirmations,
+    bodyStore: 'object',
   };
   await bodies.putBlob({ name: queueId }, raw);
   await js.publish(queueSubject(user.tenant), JSON.stringify(entry), { msgID: `${queueId}.1` });

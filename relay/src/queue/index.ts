@@ -1,5 +1,5 @@
-export { createQueueStore } from './store.ts';
-export type { QueueStore } from './store.ts';
+export { createQueueStore, smallBodyLimit } from './store.ts';
+export type { BodyRef, BodyStore, QueueStore } from './store.ts';
 export {
   DEFAULT_BACKOFF,
   DEFAULT_MAX_BACKOFF_MS,

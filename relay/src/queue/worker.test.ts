@@ -11,6 +11,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { simpleParser } from 'mailparser';
 import {
   BODY_BUCKET,
+  SMALL_BODY_BUCKET,
   createLogger,
   deliveryConsumer,
   DONE_BUCKET,
@@ -29,7 +30,7 @@ import { buildConfirmation, buildFailureNotice } from '../confirmation/index.ts'
 import { deliverToDomain } from '../delivery/index.ts';
 import { routingResolver } from '../delivery/testing/fake-resolver.ts';
 import { basicScript, startScriptedMx, type ScriptedMx } from '../delivery/testing/scripted-mx.ts';
-import { createQueueStore, type QueueStore } from './store.ts';
+import { createQueueStore, smallBodyLimit, type QueueStore } from './store.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './worker.ts';
 
 const log = createLogger('worker-test', process.env.LOG_LEVEL ?? 'silent');
@@ -74,7 +75,11 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
     await ensureQueueStream(jsm);
     await ensureTranscriptStream(jsm);
     results = await new Kvm(nc).create(DONE_BUCKET, { history: 1 });
-    store = createQueueStore(jetstream(nc), await new Objm(nc).create(BODY_BUCKET));
+    store = createQueueStore(jetstream(nc), {
+      objects: await new Objm(nc).create(BODY_BUCKET),
+      small: await new Kvm(nc).create(SMALL_BODY_BUCKET, { history: 1 }),
+      smallMaxOctets: smallBodyLimit(nc.info?.max_payload),
+    });
     nc.subscribe(transcriptSubject(TENANT), {
       callback: (_error, msg) => {
         transcripts.push(transcriptSchema.parse(msg.json()));
@@ -172,6 +177,7 @@ describe('delivery worker: retries on the durable queue (B12)', () => {
       attempt: 1,
       notBefore: null,
       confirm: true,
+      bodyStore: store.bodyStoreFor(queueId, BODY.length),
     };
     await store.enqueue(entry, BODY, `${queueId}.1`);
     return entry;

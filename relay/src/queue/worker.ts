@@ -200,11 +200,11 @@ async function handle(context: RoundContext, msg: JsMsg) {
 async function runRound(context: RoundContext, entry: QueuedMessage, log: Logger) {
   const { deps } = context;
   const resultKey = `${entry.queueId}.${entry.attempt}`;
-  const body = await deps.store.readBody(entry.queueId);
+  const body = await deps.store.readBody(entry);
   let transcripts = await loadResult(deps.results, resultKey);
   if (!transcripts) {
     if (!body) {
-      log.error('body missing from the object store; entry dropped');
+      log.error({ bodyStore: entry.bodyStore }, 'body missing from its bucket; entry dropped');
       return;
     }
     transcripts = await deliverAll(deps, entry, body);
@@ -242,7 +242,7 @@ async function runRound(context: RoundContext, entry: QueuedMessage, log: Logger
     log.info({ deferred: deferred.length, notBefore: next.notBefore, hint }, 'deferred');
     return;
   }
-  await deps.store.removeBody(entry.queueId).catch((error: unknown) => {
+  await deps.store.removeBody(entry).catch((error: unknown) => {
     log.warn({ err: error }, 'cannot delete delivered body');
   });
   log.info({ recipients: Object.fromEntries(statuses) }, 'delivery finished');
@@ -403,6 +403,7 @@ async function queueReceipt(deps: WorkerDeps, about: QueuedMessage, receipt: Rec
     attempt: 1,
     notBefore: null,
     confirm: false,
+    bodyStore: deps.store.bodyStoreFor(queueId, receipt.raw.length),
   };
   await deps.store.enqueue(entry, receipt.raw, `${queueId}.1`);
 }

@@ -7,7 +7,7 @@ import type {
 } from 'smtp-server';
 import type { AuthReply, Logger, QueuedMessage } from '#shared';
 import { SmtpReplyError } from '../errors.ts';
-import type { QueueStore } from '../queue/index.ts';
+import type { BodyRef, QueueStore } from '../queue/index.ts';
 import type { Quota } from '../quota/index.ts';
 import {
   describeMessage,
@@ -177,12 +177,13 @@ async function accept(deps: SubmissionDeps, stream: Readable, session: SMTPServe
     attempt: 1,
     notBefore: null,
     confirm: user.confirmations,
+    bodyStore: deps.queue.bodyStoreFor(queueId, body.length),
   };
   try {
     await deps.queue.enqueue(entry, body, `${queueId}.1`);
   } catch (error) {
     // The client is told 451 and will send again, so this copy must not be delivered.
-    withdraw(deps, queueId);
+    withdraw(deps, entry);
     await deps.quota.release(user.id, now).catch((e: unknown) => {
       deps.log.warn({ err: e, queueId }, 'cannot give back quota slot');
     });
@@ -207,10 +208,11 @@ const WITHDRAW_EVERY_MS = 1_000;
  * LIMITATION: if the worker takes such an entry before the body is deleted (NATS back, delete
  * not yet retried), the recipient gets the message as well as the client's second copy.
  */
-function withdraw(deps: SubmissionDeps, queueId: string) {
+function withdraw(deps: SubmissionDeps, entry: BodyRef) {
+  const { queueId } = entry;
   const deadline = Date.now() + WITHDRAW_FOR_MS;
   const attempt = () => {
-    deps.queue.removeBody(queueId).then(
+    deps.queue.removeBody(entry).then(
       () => deps.log.info({ queueId }, 'refused message withdrawn'),
       (error: unknown) => {
         if (Date.now() < deadline) return void setTimeout(attempt, WITHDRAW_EVERY_MS).unref();

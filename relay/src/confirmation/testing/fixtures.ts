@@ -18,6 +18,7 @@ export const ENTRY: QueuedMessage = {
   attempt: 1,
   notBefore: null,
   confirm: true,
+  bodyStore: 'kv',
 };
 
 const QUEUED = {

@@ -30,6 +30,7 @@ export function makeJob(options: {
     attempt: 1,
     notBefore: null,
     confirm: true,
+    bodyStore: 'kv',
   };
   const domain = options.domain ?? options.recipients[0]?.split('@')[1] ?? 'example.net';
   return { entry, domain, recipients: options.recipients, body, attempt: 1 };
