@@ -4,18 +4,18 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
-import { monotonicFactory } from 'ulid';
 import {
   AUTH_VERIFY_SUBJECT,
   authReplySchema,
   BODY_BUCKET,
-  SMALL_BODY_BUCKET,
   ConfigError,
   createLogger,
   DONE_BUCKET,
   ensureQueueStream,
   ensureTranscriptStream,
+  monotonicUlids,
   QUOTA_BUCKET,
+  SMALL_BODY_BUCKET,
   startMetricsServer,
   type AuthReply,
   type AuthRequest,
@@ -139,7 +139,7 @@ async function main() {
     certFile: config.TLS_CERT_FILE,
     selfSignedFor: config.RELAY_HOSTNAME,
   });
-  const newQueueId = monotonicFactory();
+  const newQueueId = monotonicUlids();
   // A new maximum size applies to the servers created below; the others are read per use.
   const policy = await loadPolicy(config, log, (limits) =>
     submission.setMaxMessageSize(limits.maxMessageSize),

@@ -42,6 +42,7 @@ export { AUTH_REFUSALS, authReplySchema, authRequestSchema } from './auth.ts';
 export type { AuthRefusal, AuthReply, AuthRequest } from './auth.ts';
 export { envFlag, envPort, envPositiveInt, hostNameSchema, parseEnv } from './config.ts';
 export { ConfigError, InvalidRecordError, QuotaStoreError } from './errors.ts';
+export { monotonicUlids, newUlid } from './ids.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { DUPLICATE_WINDOW_MS, ensureQueueStream, ensureTranscriptStream } from './streams.ts';

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newUlid } from '#shared';
 import type { Db } from '../db/pool.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { prefixed } from './sessions.ts';
@@ -56,7 +56,7 @@ export async function createApiToken(
     `INSERT INTO api_tokens (id, token_hash, name, user_id, platform_admin_id)
      VALUES ($1, $2, $3, $4, $5) RETURNING id, name, created_at, last_used_at`,
     [
-      ulid(),
+      newUlid(),
       hash,
       trimmed,
       'userId' in owner ? owner.userId : null,

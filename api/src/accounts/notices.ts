@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { ulid } from 'ulid';
-import { queueSubject, type QueuedMessage } from '#shared';
+import { queueSubject, type QueuedMessage, newUlid } from '#shared';
 
 /** A mail the API sends about an account: plain text, one recipient. */
 export interface Notice {
@@ -33,7 +32,7 @@ export function createNoticeMailer(
   const fromDomain = from.slice(from.lastIndexOf('@') + 1);
   return {
     async send(notice) {
-      const queueId = `A${ulid()}`;
+      const queueId = `A${newUlid()}`;
       const messageId = `${queueId}@${fromDomain}`;
       const raw = await compose({ ...notice, from, messageId });
       const entry: QueuedMessage = {

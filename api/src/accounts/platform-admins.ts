@@ -1,5 +1,5 @@
-import { ulid } from 'ulid';
 import type { Pool } from 'pg';
+import { newUlid } from '#shared';
 import { inTransaction, SQL_STATE, sqlState } from '../db/pool.ts';
 import { DuplicatePlatformAdminError } from '../errors.ts';
 import { createApiToken } from './api-tokens.ts';
@@ -15,7 +15,7 @@ export async function createPlatformAdmin(
   tokenName = 'initial',
 ): Promise<{ id: string; token: string }> {
   return inTransaction(pool, async (client) => {
-    const id = ulid();
+    const id = newUlid();
     try {
       await client.query('INSERT INTO platform_admins (id, name) VALUES ($1, $2)', [id, name]);
     } catch (error) {

@@ -1,5 +1,5 @@
-import { ulid } from 'ulid';
 import type { Pool, PoolClient } from 'pg';
+import { newUlid } from '#shared';
 import { inTransaction } from '../db/pool.ts';
 import { InvalidTokenError } from '../errors.ts';
 import type { NoticeMailer } from './notices.ts';
@@ -75,7 +75,7 @@ async function lockOrCreatePending(
     `INSERT INTO users (id, tenant_id, address, password_hash, role, confirmations, verified_at)
      VALUES ($1, $2, $3, $4, 'user', $5, NULL)
      ON CONFLICT (tenant_id, address) DO NOTHING`,
-    [ulid(), tenant.id, address, passwordHash, tenant.confirmationsDefault],
+    [newUlid(), tenant.id, address, passwordHash, tenant.confirmationsDefault],
   );
   const { rows } = await client.query<UserRow>(
     `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND address = $2 FOR UPDATE`,

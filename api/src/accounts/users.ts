@@ -1,5 +1,4 @@
-import { ulid } from 'ulid';
-import { TENANT_ID } from '#shared';
+import { TENANT_ID, newUlid } from '#shared';
 import { type Db, SQL_STATE, sqlState } from '../db/pool.ts';
 import { DuplicateUserError, InvalidTenantIdError, UnknownTenantError } from '../errors.ts';
 import { normalizeAddress } from './addresses.ts';
@@ -77,7 +76,7 @@ export async function createUser(
       `INSERT INTO users (id, tenant_id, address, password_hash, role, confirmations)
        SELECT $1, id, $3, $4, $5, confirmations_default FROM tenants WHERE id = $2
        RETURNING ${USER_COLUMNS}`,
-      [ulid(), tenant, normalized, passwordHash, role],
+      [newUlid(), tenant, normalized, passwordHash, role],
     );
     const row = rows[0];
     if (!row) throw new UnknownTenantError(tenant);

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { ulid } from 'ulid';
+import { newUlid } from '#shared';
 import type { Logger } from '#shared';
 import type { Caller } from '../accounts/caller.ts';
 import { establishCaller, type AccountServices } from '../accounts/services.ts';
@@ -46,7 +46,7 @@ export async function createContext(
   accounts: AccountServices,
   remoteAddress?: string,
 ): Promise<ApiContext> {
-  const requestId = ulid();
+  const requestId = newUlid();
   const requestLog = log.child({ requestId });
   const state = await establishCaller(request, db, accounts, requestLog, remoteAddress);
   return {

@@ -1,5 +1,5 @@
 import MimeNode from 'nodemailer/lib/mime-node';
-import { ulid } from 'ulid';
+import { newUlid } from '#shared';
 import type { QueuedMessage, Transcript } from '#shared';
 import { renderTranscriptText } from '../transcript/index.ts';
 import { renderDeliveryStatus } from './delivery-status.ts';
@@ -82,7 +82,7 @@ async function buildReport(
     throw new ReceiptError(`nothing to report as ${verdict.toLowerCase()} for ${entry.queueId}`);
   }
   const subject = singleLine(`${verdict}: ${entry.subject ?? '(no subject)'}`);
-  const messageId = `${ulid()}@${input.reportingMta}`;
+  const messageId = `${newUlid()}@${input.reportingMta}`;
   const root = createRoot(input, subject, messageId);
   appendHumanPart(root, entry, recipients, input.transcripts);
   root.createChild('message/delivery-status').setContent(

@@ -1,5 +1,5 @@
-import { ulid } from 'ulid';
 import {
+  newUlid,
   TRANSCRIPT_SCHEMA_VERSION,
   type Logger,
   type MessageInfo,
@@ -373,7 +373,7 @@ function recordHeader(
   const { job } = context;
   return {
     schema: TRANSCRIPT_SCHEMA_VERSION,
-    attemptId: ulid(),
+    attemptId: newUlid(),
     tenant: job.entry.tenant,
     queueId: job.entry.queueId,
     message: messageInfo(job.entry),

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -298,7 +299,7 @@ async function transact(
 }
 
 function hasHighBytes(bytes: Buffer): boolean {
-  return bytes.some((b) => b > 0x7f);
+  return !isAscii(bytes);
 }
 
 /** Length of the header block, up to the blank line (RFC 5322 section 2.1). */
