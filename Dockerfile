@@ -33,9 +33,9 @@ CMD ["node", "operator/src/main.ts"]
 
 FROM runtime AS relay
 EXPOSE 2587 2465
-CMD ["node", "relay/src/main.ts"]
+CMD ["node", "--import", "./relay/src/telemetry/register.ts", "relay/src/main.ts"]
 
 # Last, so a plain `docker build .` gives the API image.
 FROM runtime AS api
 EXPOSE 4000
-CMD ["node", "api/src/main.ts"]
+CMD ["node", "--import", "./api/src/telemetry/register.ts", "api/src/main.ts"]

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -177,6 +178,19 @@ describe('helm chart charts/zajoni', () => {
     assert.equal(live.status, 200, 'liveness must not depend on PostgreSQL');
     const ready = await yoga.fetch(`http://api${api.readinessProbe.httpGet.path}`);
     assert.equal(ready.status, 503, 'readiness reports the database');
+  });
+
+  it('starts the API with its tracing set-up loaded first, as the image does', () => {
+    const api = containersOf(
+      podsOf(defaults).find((p) => p.owner.metadata.name.endsWith('-api'))!,
+    )[0]!;
+    assert.deepEqual(api.command, [
+      'node',
+      '--import',
+      './api/src/telemetry/register.ts',
+      'api/src/main.ts',
+    ]);
+    assert.ok(existsSync(join(ROOT, 'api/src/telemetry/register.ts')));
   });
 
   it('gives the API and the migration Job an environment their config schemas accept', () => {
