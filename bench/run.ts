@@ -183,6 +183,6 @@ if (values.only === 'ingest' || values.only === 'graphql') await zajoniOnly(valu
 else if (values.only === 'auth') {
   // Loaded only here: the main run's process needs no argon2 binding of its own.
   const { measurePasswordHash } = await import('./password-hash.ts');
-  log(`bench: auth ${JSON.stringify(await measurePasswordHash(AUTH_SAMPLES), null, 2)}`);
+  log(`bench: auth ${JSON.stringify(await measurePasswordHash(AUTH_SAMPLES))}`);
 } else if (values.only === undefined) await main();
 else throw new Error(`--only: unknown figure ${values.only}`);
