@@ -26,6 +26,5 @@ export function newUlid(): string {
 
 /** A generator of strictly increasing ULIDs, also within one millisecond. */
 export function monotonicUlids(): () => string {
-  const generate = monotonicFactory(pooledRandom);
-  return () => generate();
+  return monotonicFactory(pooledRandom);
 }
